@@ -1,0 +1,75 @@
+// The ext_authz gRPC service: envoy.service.auth.v3.Authorization/Check over the Authorizer.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Metrics } from '../admin/metrics.js';
+import type { AuthzResult, Authorizer } from '../engine/authorizer.js';
+import type { CheckInput } from '../engine/request.js';
+import { authorizationService } from '../envoy-protos.js';
+import { RequestFieldError, toCheckInput } from './check-request.js';
+import { toCheckResponse, type CheckResponseObject } from './response.js';
+
+export interface AuthzServiceOptions {
+  readonly authorizer: Authorizer;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Fraction of allowed decisions that are logged (every denial is). */
+  readonly allowLogSample: number;
+}
+
+function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult): void {
+  if (result.decision === 'allow' && (o.allowLogSample <= 0 || Math.random() >= o.allowLogSample)) return;
+  const fields = {
+    event: 'decision', decision: result.decision, status: result.status, rule: result.rule, reason: result.reason,
+    direction: result.direction, source: result.source || null, sourceAddress: input.source.address,
+    workload: input.contextExtensions['meshguard.io/workload'] ?? null, method: input.http?.method ?? null,
+    path: input.http?.path ?? null, host: input.http?.host ?? null, anomalyScore: result.anomaly?.score ?? null,
+  };
+  if (result.decision === 'deny') o.logger.warn(fields, 'denied');
+  else o.logger.info(fields, 'allowed');
+}
+
+function finish(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult, started: bigint): CheckResponseObject {
+  o.metrics.recordDecision(result, Number(process.hrtime.bigint() - started) / 1e9);
+  logDecision(o, input, result);
+  return toCheckResponse(result, input.http);
+}
+
+export function checkHandler(o: AuthzServiceOptions): grpc.handleUnaryCall<unknown, CheckResponseObject> {
+  return (call, callback) => {
+    const started = process.hrtime.bigint();
+    let input: CheckInput;
+    try {
+      input = toCheckInput(call.request);
+    } catch (err) {
+      o.metrics.requestErrors.inc();
+      const message = err instanceof RequestFieldError ? err.message : 'undecodable CheckRequest';
+      o.logger.warn({ event: 'bad_request', error: message }, 'bad CheckRequest');
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
+      return;
+    }
+    try {
+      const result = o.authorizer.check(input);
+      if (!(result instanceof Promise)) {
+        callback(null, finish(o, input, result, started));
+        return;
+      }
+      result.then(
+        (r) => callback(null, finish(o, input, r, started)),
+        (err: unknown) => {
+          o.metrics.requestErrors.inc();
+          o.logger.error({ event: 'check_failed', err }, 'check failed');
+          callback({ code: grpc.status.INTERNAL, details: 'meshguard could not decide' });
+        },
+      );
+    } catch (err) {
+      o.metrics.requestErrors.inc();
+      o.logger.error({ event: 'check_failed', err }, 'check failed');
+      callback({ code: grpc.status.INTERNAL, details: 'meshguard could not decide' });
+    }
+  };
+}
+
+/** Adds the Authorization service to a grpc-js server. */
+export function addAuthzService(server: grpc.Server, o: AuthzServiceOptions): void {
+  server.addService(authorizationService().service, { Check: checkHandler(o) });
+}

@@ -1,0 +1,51 @@
+// `meshguard check`: CheckRequest JSONL in, one verdict line out per request, in input order.
+import { toCheckInput, RequestFieldError } from '../authz/check-request.js';
+import { Authorizer } from '../engine/authorizer.js';
+import { LocalRateLimitStore } from '../engine/rate-limit.js';
+import { toVerdict } from '../engine/verdict.js';
+import { formatDiagnostic } from '../policy/diagnostics.js';
+import { loadCompiledPolicy } from '../policy/load.js';
+import { parse, required } from './args.js';
+import { LineWriter, readLines } from './io.js';
+
+/** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
+export function checkLine(authorizer: Authorizer, line: string, lineNumber: number): string | Promise<string> {
+  let request: unknown;
+  try {
+    request = JSON.parse(line);
+  } catch (err) {
+    return JSON.stringify({ error: `line ${lineNumber}: invalid JSON: ${(err as Error).message}` });
+  }
+  let result;
+  try {
+    result = authorizer.check(toCheckInput(request));
+  } catch (err) {
+    if (err instanceof RequestFieldError) return JSON.stringify({ error: `line ${lineNumber}: ${err.message}` });
+    throw err;
+  }
+  return result instanceof Promise ? result.then((r) => JSON.stringify(toVerdict(r))) : JSON.stringify(toVerdict(result));
+}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { policy: { type: 'string' }, requests: { type: 'string', default: '-' }, redis: { type: 'string' } });
+  const loaded = await loadCompiledPolicy(required(values, 'policy'));
+  for (const w of loaded.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  if (!loaded.ok) {
+    for (const e of loaded.errors) process.stderr.write(formatDiagnostic(e) + '\n');
+    return 1;
+  }
+  if (values.redis !== undefined) process.stderr.write('meshguard check: --redis is not available in this build; rate limits are in-process\n');
+  const authorizer = new Authorizer(loaded.compiled, new LocalRateLimitStore());
+  const out = new LineWriter();
+  let lineNumber = 0;
+  let bad = 0;
+  for await (const line of readLines(values.requests as string)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const verdict = await checkLine(authorizer, line, lineNumber);
+    if (verdict.startsWith('{"error"')) bad++;
+    await out.line(verdict);
+  }
+  await out.flush();
+  return bad > 0 ? 2 : 0;
+}

@@ -1,0 +1,38 @@
+// The `meshguard` command dispatcher: one file per command in this folder.
+import { UsageError } from './args.js';
+import { checkCommand } from './check.js';
+import { validateCommand } from './validate.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
+  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--redis URL]' },
+  check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
+  validate: { run: async () => validateCommand, summary: 'validate FILE' },
+};
+
+function usage(): string {
+  return ['usage: meshguard <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  meshguard ${c.summary}`)].join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`meshguard: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.run())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`meshguard ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

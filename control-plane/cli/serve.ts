@@ -1,0 +1,58 @@
+// `meshguard serve`: runs until SIGTERM/SIGINT, then shuts down gracefully.
+import { fileURLToPath } from 'node:url';
+import { startMeshguard, type TlsFiles } from '../serve/runtime.js';
+import { createLogger } from '../serve/logger.js';
+import { parse, portOption, UsageError } from './args.js';
+
+const EXAMPLE_POLICY = fileURLToPath(new URL('../../../examples/shop.yaml', import.meta.url));
+
+function tlsFiles(values: Record<string, string | boolean | undefined>): TlsFiles | null {
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  const ca = values['tls-ca'];
+  if (cert === undefined && key === undefined && ca === undefined) return null;
+  if (typeof cert !== 'string' || typeof key !== 'string' || typeof ca !== 'string') throw new UsageError('--tls-cert, --tls-key and --tls-ca go together');
+  return { cert, key, ca };
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    policy: { type: 'string' }, bind: { type: 'string', default: '0.0.0.0' },
+    'xds-port': { type: 'string' }, 'authz-port': { type: 'string' }, 'admin-port': { type: 'string' },
+    redis: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
+    'log-allow-sample': { type: 'string', default: '0.01' },
+  });
+  const sample = Number(values['log-allow-sample']);
+  if (!(sample >= 0 && sample <= 1)) throw new UsageError('--log-allow-sample must be between 0 and 1');
+  const logger = createLogger();
+  let handle;
+  try {
+    handle = await startMeshguard({
+      policyFile: typeof values.policy === 'string' ? values.policy : EXAMPLE_POLICY,
+      bind: values.bind as string,
+      authzPort: portOption(values, 'authz-port', 9001),
+      adminPort: portOption(values, 'admin-port', 9901),
+      xdsPort: portOption(values, 'xds-port', 18000),
+      tls: tlsFiles(values),
+      allowLogSample: sample,
+      logger,
+    });
+  } catch (err) {
+    logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');
+    logger.flush();
+    process.stderr.write(`meshguard serve: ${(err as Error).message}\n`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ event: 'shutdown', signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await handle.close();
+  logger.info({ event: 'stopped' }, 'meshguard stopped');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return 0;
+}

@@ -1,0 +1,34 @@
+// DNS-tunnelling heuristics on an egress host name: data smuggled out in DNS queries shows up
+// as long labels, many labels, or labels that look random (high entropy).
+import type { DnsTunneling } from '../policy/types.js';
+
+const counts = new Uint16Array(256);
+
+/** Shannon entropy of a label, in bits per byte. */
+export function labelEntropy(label: string): number {
+  counts.fill(0);
+  for (let i = 0; i < label.length; i++) counts[label.charCodeAt(i) & 0xff]!++;
+  let bits = 0;
+  for (let i = 0; i < 256; i++) {
+    const n = counts[i]!;
+    if (n === 0) continue;
+    const p = n / label.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** Why a canonical host name looks like a tunnel, or null. */
+export function dnsTunnelSuspicion(host: string, config: DnsTunneling): string | null {
+  if (config.mode === 'off') return null;
+  const labels = host.split('.');
+  if (labels.length > config.maxLabels) return `host has ${labels.length} labels (over ${config.maxLabels})`;
+  for (const label of labels) {
+    if (label.length > config.maxLabelLength) return `label of ${label.length} bytes (over ${config.maxLabelLength})`;
+    if (label.length >= config.entropyMinLength) {
+      const entropy = labelEntropy(label);
+      if (entropy > config.maxEntropy) return `label entropy ${entropy.toFixed(2)} bits/byte (over ${config.maxEntropy})`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,93 @@
+// The egress decision (DESIGN.md "Egress decision").
+import type { CompiledEgressRule, CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
+import { canonicalHost, type CanonicalHost } from './host.js';
+import { dnsTunnelSuspicion } from './dns-tunnel.js';
+import { isBlocked } from './inbound.js';
+import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
+import { allow, deny, type Decision } from './verdict.js';
+
+type Host = Extract<CanonicalHost, { ok: true }>;
+
+function sources(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkload[] | null {
+  const named = input.contextExtensions[CONTEXT_WORKLOAD];
+  if (named !== undefined) {
+    const w = p.workloads.get(named);
+    return w ? [w] : null;
+  }
+  const principal = input.source.principal;
+  return principal === '' ? null : p.workloadsByIdentity.get(principal) ?? null;
+}
+
+function authorityOf(input: CheckInput): string | null {
+  const http = input.http;
+  if (http) {
+    const authority = http.host || http.headers[':authority'] || http.headers['host'];
+    if (authority) return authority;
+  }
+  const address = input.destination.address;
+  if (address === null) return null;
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function portOf(host: Host, input: CheckInput): number | null {
+  if (host.port !== null) return host.port;
+  if (input.destination.port !== null) return input.destination.port;
+  const scheme = input.http?.scheme.toLowerCase();
+  return scheme === 'https' ? 443 : scheme === 'http' ? 80 : null;
+}
+
+function hostMatches(rule: CompiledEgressRule, host: Host): boolean {
+  if (host.kind === 'ip') return rule.cidrs.contains(host.ip);
+  if (rule.anyHost || rule.exactHosts.has(host.host)) return true;
+  for (const suffix of rule.hostSuffixes) if (host.host.endsWith(suffix)) return true;
+  return false;
+}
+
+function inMesh(p: CompiledPolicy, host: Host): boolean {
+  if (host.kind !== 'name') return false;
+  for (const domain of p.meshDomains) {
+    if (host.host.length > domain.length && host.host.endsWith(domain) && host.host.charCodeAt(host.host.length - domain.length - 1) === 46) return true;
+  }
+  return false;
+}
+
+function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: number | null, source: string): Decision {
+  if (w.egress.length === 0) {
+    const reason = `no egress rule selects ${w.key}: default ${p.defaults.egress}`;
+    return p.defaults.egress === 'allow' ? allow('outbound', source, null, reason) : deny('outbound', source, 403, null, reason);
+  }
+  for (const rule of w.egress) {
+    if (hostMatches(rule, host) && (rule.ports === null || (port !== null && rule.ports.has(port)))) {
+      return allow('outbound', source, rule.name, `allowed by egress rule ${rule.name}`);
+    }
+  }
+  return deny('outbound', source, 403, null, `no egress rule allows ${w.key} to reach ${host.host}${port === null ? '' : ':' + port}`);
+}
+
+export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
+  const source = input.source.principal;
+  const workloads = sources(p, input);
+  if (!workloads) return deny('outbound', source, 403, null, 'unknown source workload');
+  const authority = authorityOf(input);
+  if (authority === null) return deny('outbound', source, 403, null, 'no destination host');
+  const host = canonicalHost(authority);
+  if (!host.ok) return deny('outbound', source, 403, null, `bad host: ${host.reason}`);
+  if ((host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address)) {
+    return deny('outbound', source, 403, null, 'destination is blocklisted');
+  }
+  const suspicion = host.kind === 'name' && !inMesh(p, host) ? dnsTunnelSuspicion(host.host, p.dnsTunneling) : null;
+  if (suspicion !== null && p.dnsTunneling.mode === 'enforce') {
+    return { ...deny('outbound', source, 403, null, `possible DNS tunnelling: ${suspicion}`), dnsSuspicious: true };
+  }
+  let decision: Decision;
+  if (inMesh(p, host)) decision = allow('outbound', source, null, `in-mesh host ${host.host}`);
+  else {
+    const port = portOf(host, input);
+    decision = decideFor(p, workloads[0]!, host, port, source);
+    for (let i = 1; i < workloads.length && decision.decision === 'allow'; i++) {
+      const next = decideFor(p, workloads[i]!, host, port, source);
+      if (next.decision === 'deny') decision = next;
+    }
+  }
+  return suspicion === null ? decision : { ...decision, dnsSuspicious: true };
+}

@@ -1,0 +1,109 @@
+// The inbound decision (DESIGN.md "Inbound decision", steps 1-7; rate limits and anomaly
+// scoring, steps 8-9, are applied by the authorizer on top of this pure decision).
+import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern } from '../policy/compiled.js';
+import { identityNamespace, parseSpiffeId } from '../policy/spiffe.js';
+import { parseIP } from './ip.js';
+import { normalizePath } from './path.js';
+import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
+import { allow, deny, type Decision } from './verdict.js';
+
+function pathMatches(pattern: PathPattern, path: string): boolean {
+  switch (pattern.kind) {
+    case 'any': return true;
+    case 'exact': return path === pattern.value;
+    case 'prefix': return path.startsWith(pattern.value);
+    case 'suffix': return path.endsWith(pattern.value);
+  }
+}
+
+function ruleMatches(rule: CompiledRule, method: string | null, path: string | null, port: number | null): boolean {
+  if (rule.methods && (method === null || !rule.methods.has(method))) return false;
+  if (rule.paths) {
+    if (path === null) return false;
+    let any = false;
+    for (const p of rule.paths) if (pathMatches(p, path)) { any = true; break; }
+    if (!any) return false;
+  }
+  return !(rule.ports && (port === null || !rule.ports.has(port)));
+}
+
+function segmentAllows(s: CompiledSegment, method: string | null, path: string | null, port: number | null): boolean {
+  if (s.rules.length === 0) return true;
+  for (const rule of s.rules) if (ruleMatches(rule, method, path, port)) return true;
+  return false;
+}
+
+const NONE: readonly CompiledSegment[] = [];
+
+/** Segments selecting this destination that admit the source, merged into file order. */
+function candidates(p: CompiledPolicy, d: CompiledWorkload, source: string): readonly CompiledSegment[] {
+  if (source === '') return NONE;
+  const index = d.inbound;
+  const exact = index.byIdentity.get(source) ?? NONE;
+  const ns = index.byNamespace.size > 0 ? identityNamespace(source, p.trustDomain) : null;
+  const byNs = ns === null ? NONE : index.byNamespace.get(ns) ?? NONE;
+  let byPrefix = NONE;
+  if (index.withPrefixes.length > 0 && parseSpiffeId(source)) {
+    byPrefix = index.withPrefixes.filter((s) => s.sources.prefixes.some((prefix) => source.startsWith(prefix)));
+  }
+  if (byNs.length === 0 && byPrefix.length === 0) return exact;
+  if (exact.length === 0 && byPrefix.length === 0) return byNs;
+  return [...new Set([...exact, ...byNs, ...byPrefix])].sort((a, b) => a.index - b.index);
+}
+
+function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): Decision {
+  if (d.inbound.segments.length === 0) {
+    const reason = `no segment selects ${d.key}: default ${p.defaults.inbound}`;
+    return p.defaults.inbound === 'allow' ? allow('inbound', source, null, reason) : deny('inbound', source, 403, null, reason);
+  }
+  for (const s of candidates(p, d, source)) {
+    if (segmentAllows(s, method, path, port)) {
+      return allow('inbound', source, s.name, `allowed by segment ${s.name}`, s.rateLimit ? [s] : NONE);
+    }
+  }
+  return deny('inbound', source, 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
+}
+
+function destinations(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkload[] | null {
+  const named = input.contextExtensions[CONTEXT_WORKLOAD];
+  if (named !== undefined) {
+    const w = p.workloads.get(named);
+    return w ? [w] : null;
+  }
+  const principal = input.destination.principal;
+  return principal === '' ? null : p.workloadsByIdentity.get(principal) ?? null;
+}
+
+/** True when the address is in the blocklist, or unreadable while a blocklist exists (fail closed). */
+export function isBlocked(p: CompiledPolicy, address: string | null): boolean {
+  if (address === null || p.blocklist.size === 0) return false;
+  const ip = parseIP(address);
+  return ip === null || p.blocklist.contains(ip);
+}
+
+export function decideInbound(p: CompiledPolicy, input: CheckInput): Decision {
+  const source = input.source.principal;
+  const targets = destinations(p, input);
+  if (!targets) return deny('inbound', source, 403, null, 'unknown destination workload');
+  if (isBlocked(p, input.source.address)) return deny('inbound', source, 403, null, 'source address is blocklisted');
+  if (p.defaults.mtls === 'strict' && source === '') return deny('inbound', source, 403, null, 'mTLS is strict and the request has no verified peer identity');
+  let path: string | null = null;
+  let method: string | null = null;
+  if (input.http) {
+    const normalized = normalizePath(input.http.path ?? '');
+    if (!normalized.ok) return deny('inbound', source, 400, null, `bad path: ${normalized.reason}`);
+    path = normalized.path;
+    method = input.http.method;
+  }
+  const port = input.destination.port;
+  if (targets.length === 1) return decideFor(p, targets[0]!, source, method, path, port);
+  const limited: CompiledSegment[] = [];
+  let first: Decision | null = null;
+  for (const d of targets) {
+    const decision = decideFor(p, d, source, method, path, port);
+    if (decision.decision === 'deny') return decision;
+    first ??= decision;
+    for (const s of decision.limited) if (!limited.includes(s)) limited.push(s);
+  }
+  return { ...first!, limited };
+}

@@ -1,0 +1,30 @@
+// What a decision reads from an Envoy CheckRequest, in one flat shape for both the CLI
+// (proto3 JSON) and the gRPC server (decoded protobuf).
+
+export interface PeerInput {
+  /** The verified identity Envoy took from the peer certificate's URI SAN; "" when none. */
+  readonly principal: string;
+  readonly address: string | null;
+  readonly port: number | null;
+}
+
+export interface HttpInput {
+  readonly method: string;
+  /** `:path` as sent, with the query; null when the request had none (e.g. CONNECT). */
+  readonly path: string | null;
+  readonly host: string;
+  readonly scheme: string;
+  /** Lower-cased names; repeated headers already joined with "," by Envoy. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface CheckInput {
+  readonly source: PeerInput;
+  readonly destination: PeerInput;
+  readonly http: HttpInput | null;
+  readonly contextExtensions: Readonly<Record<string, string>>;
+}
+
+export const CONTEXT_WORKLOAD = 'meshguard.io/workload';
+export const CONTEXT_DIRECTION = 'meshguard.io/direction';

@@ -1,0 +1,29 @@
+import type { ErrorCode } from '../errors.js';
+
+export type FieldPath = readonly (string | number)[];
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly path: FieldPath;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Validated<T> = { ok: true; value: T; warnings: Diagnostic[] } | { ok: false; diags: Diagnostic[] };
+
+/** `spec.segments[3].rules[0].paths[1]` */
+export function formatFieldPath(path: FieldPath): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+/** `FILE:LINE:COL: message` for errors, `FILE:LINE:COL: warning: message` for warnings. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = `${d.file}:${d.line}:${d.col}`;
+  const field = d.path.length > 0 ? `${formatFieldPath(d.path)}: ` : '';
+  return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${field}${d.message} [${d.code}]`;
+}

@@ -1,0 +1,50 @@
+// SPIFFE IDs (spiffe://<trust domain>/<path>) as the SPIFFE ID spec allows them, and the
+// Kubernetes identity form spiffe://<td>/ns/<namespace>/sa/<serviceAccount>.
+
+const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
+const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+export function isValidTrustDomain(td: string): boolean {
+  return td.length > 0 && td.length <= 255 && TRUST_DOMAIN.test(td);
+}
+
+export function parseSpiffeId(id: string): { trustDomain: string; segments: string[] } | null {
+  if (!id.startsWith('spiffe://') || id.length > 2048) return null;
+  const rest = id.slice('spiffe://'.length);
+  const slash = rest.indexOf('/');
+  const trustDomain = slash === -1 ? rest : rest.slice(0, slash);
+  if (!isValidTrustDomain(trustDomain)) return null;
+  if (slash === -1) return { trustDomain, segments: [] };
+  const segments = rest.slice(slash + 1).split('/');
+  for (const s of segments) {
+    if (!PATH_SEGMENT.test(s) || s === '.' || s === '..') return null;
+  }
+  return { trustDomain, segments };
+}
+
+export function workloadIdentity(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** The namespace of a well-formed Kubernetes identity in `trustDomain`, else null. */
+export function identityNamespace(principal: string, trustDomain: string): string | null {
+  const prefix = `spiffe://${trustDomain}/ns/`;
+  if (!principal.startsWith(prefix)) return null;
+  const parsed = parseSpiffeId(principal);
+  if (!parsed || parsed.trustDomain !== trustDomain) return null;
+  const s = parsed.segments;
+  return s.length === 4 && s[0] === 'ns' && s[2] === 'sa' ? s[1]! : null;
+}
+
+/** A principal pattern: an exact SPIFFE ID, or a prefix ending in `*`. Returns an error text or null. */
+export function checkPrincipalPattern(pattern: string): string | null {
+  if (pattern === '*') return null;
+  if (!pattern.endsWith('*')) {
+    return parseSpiffeId(pattern) ? null : `"${pattern}" is not a valid SPIFFE ID (spiffe://<trust-domain>/<path>)`;
+  }
+  const prefix = pattern.slice(0, -1);
+  if (prefix.includes('*')) return `"${pattern}": "*" may only end a principal pattern`;
+  if (!prefix.startsWith('spiffe://')) return `"${pattern}" must start with spiffe://`;
+  const probe = parseSpiffeId(prefix.endsWith('/') ? prefix + 'x' : prefix.length === 'spiffe://'.length ? prefix + 'x' : prefix);
+  return probe ? null : `"${pattern}" is not the prefix of a valid SPIFFE ID`;
+}
