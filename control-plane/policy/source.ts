@@ -16,7 +16,7 @@ export class PolicySource {
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const source = new PolicySource(file, doc, lines);
     const diags = doc.errors.map((error) => {
-      const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+      const pos = lines.linePos(error.pos[0]);
       return { severity: 'error' as const, code: 'MG_ERR_POLICY_YAML' as const, message: error.message.split('\n')[0]!, path: [], file, line: pos.line, col: pos.col };
     });
     if (diags.length > 0) return { source, data: undefined, diags };
