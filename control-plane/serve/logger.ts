@@ -2,5 +2,5 @@
 import { pino, type Logger } from 'pino';
 
 export function createLogger(level = process.env.MESHGUARD_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'meshguard' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ sync: false, minLength: 4096 }));
+  return pino({ level, base: { service: 'meshguard' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ sync: false }));
 }
