@@ -1,4 +1,4 @@
-// Admin HTTP: /healthz, /readyz, /metrics and /status (policy and component state, JSON).
+// Admin HTTP: /healthz, /readyz, /metrics, /status, plus routes that components register.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
 
@@ -8,22 +8,43 @@ export interface ReadinessCheck {
   check(): string | null;
 }
 
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+/** GET routes by exact path; components add theirs (e.g. /xds/nodes, /live). */
+export class AdminRoutes {
+  private readonly routes = new Map<string, AdminHandler>();
+
+  get(path: string, handler: AdminHandler): void {
+    if (this.routes.has(path)) throw new Error(`admin route ${path} is registered twice`);
+    this.routes.set(path, handler);
+  }
+
+  find(path: string): AdminHandler | undefined {
+    return this.routes.get(path);
+  }
+}
+
 export interface AdminOptions {
   readonly metrics: Metrics;
   readonly readiness: readonly ReadinessCheck[];
+  readonly routes: AdminRoutes;
   /** The /status document. */
   status(): unknown;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+export function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
 }
 
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json', JSON.stringify(value, null, 2) + '\n');
+}
+
 async function route(o: AdminOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const url = new URL(req.url ?? '/', 'http://admin');
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
-  switch (path) {
+  switch (url.pathname) {
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz': {
@@ -34,14 +55,18 @@ async function route(o: AdminOptions, req: IncomingMessage, res: ServerResponse)
     case '/metrics':
       return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
     case '/status':
-      return send(res, 200, 'application/json', JSON.stringify(o.status(), null, 2) + '\n');
-    default:
-      return send(res, 404, 'text/plain', 'not found\n');
+      return sendJson(res, 200, o.status());
   }
+  const handler = o.routes.find(url.pathname);
+  if (handler) return handler(req, res, url);
+  return send(res, 404, 'text/plain', 'not found\n');
 }
 
 export function createAdminServer(o: AdminOptions): Server {
   return createServer((req, res) => {
-    route(o, req, res).catch((err: unknown) => send(res, 500, 'text/plain', `${(err as Error).message}\n`));
+    route(o, req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain', `${(err as Error).message}\n`);
+      else res.destroy();
+    });
   });
 }

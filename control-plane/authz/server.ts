@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Metrics } from '../admin/metrics.js';
+import type { DecisionBus } from '../telemetry/decision-bus.js';
 import type { AuthzResult, Authorizer } from '../engine/authorizer.js';
 import type { CheckInput } from '../engine/request.js';
 import { authorizationService } from '../envoy-protos.js';
@@ -14,6 +15,8 @@ export interface AuthzServiceOptions {
   readonly logger: Logger;
   /** Fraction of allowed decisions that are logged (every denial is). */
   readonly allowLogSample: number;
+  /** Where decisions are published for the live view, telemetry and quarantine (optional). */
+  readonly decisions?: DecisionBus;
 }
 
 function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult): void {
@@ -31,6 +34,7 @@ function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzRes
 function finish(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult, started: bigint): CheckResponseObject {
   o.metrics.recordDecision(result, Number(process.hrtime.bigint() - started) / 1e9);
   logDecision(o, input, result);
+  o.decisions?.publish({ at: Date.now(), input, result });
   return toCheckResponse(result, input.http);
 }
 

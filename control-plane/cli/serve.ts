@@ -1,6 +1,8 @@
 // `meshguard serve`: runs until SIGTERM/SIGINT, then shuts down gracefully.
 import { fileURLToPath } from 'node:url';
-import { startMeshguard, type TlsFiles } from '../serve/runtime.js';
+import { authzComponent } from '../authz/component.js';
+import type { TlsFiles } from '../serve/options.js';
+import { startMeshguard } from '../serve/runtime.js';
 import { createLogger } from '../serve/logger.js';
 import { parse, portOption, UsageError } from './args.js';
 
@@ -33,10 +35,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       authzPort: portOption(values, 'authz-port', 9001),
       adminPort: portOption(values, 'admin-port', 9901),
       xdsPort: portOption(values, 'xds-port', 18000),
+      redisUrl: typeof values.redis === 'string' ? values.redis : null,
       tls: tlsFiles(values),
       allowLogSample: sample,
-      logger,
-    });
+    }, logger, [authzComponent()]);
   } catch (err) {
     logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');
     logger.flush();

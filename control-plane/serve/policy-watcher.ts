@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { compilePolicy } from '../policy/compile.js';
-import type { CompiledPolicy } from '../policy/compiled.js';
+import type { CompileOrigin } from '../policy/compile.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import { parsePolicy } from '../policy/load.js';
+import type { Policy } from '../policy/types.js';
 
 export interface PolicyWatcherEvents {
-  onPolicy(policy: CompiledPolicy, warnings: readonly Diagnostic[]): void;
+  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[]): void;
   onRejected(errors: readonly Diagnostic[]): void;
 }
 
@@ -75,7 +75,7 @@ export class PolicyWatcher {
       this.events.onRejected(loaded.errors);
       return false;
     }
-    this.events.onPolicy(compilePolicy(loaded.policy, loaded.origin), loaded.warnings);
+    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings);
     return true;
   }
 }

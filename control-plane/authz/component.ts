@@ -1,0 +1,56 @@
+// The ext_authz part of `meshguard serve`: a grpc-js server on --authz-port over the Authorizer.
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { Authorizer } from '../engine/authorizer.js';
+import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
+import type { Component, ServeContext } from '../serve/component.js';
+import type { TlsFiles } from '../serve/options.js';
+import { addAuthzService } from './server.js';
+
+export function serverCredentials(tls: TlsFiles | null): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
+}
+
+export function hostPort(bind: string, port: number): string {
+  return bind.includes(':') ? `[${bind}]:${port}` : `${bind}:${port}`;
+}
+
+export function bindGrpc(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+}
+
+export function shutdownGrpc(server: grpc.Server, graceMs = 5000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
+    server.tryShutdown(() => { clearTimeout(force); resolve(); });
+  });
+}
+
+/** `rateLimits` lets the Redis-backed store (when configured) replace the in-process one. */
+export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitStore()): Component & { authorizer(): Authorizer } {
+  let authorizer: Authorizer | null = null;
+  return {
+    name: 'authz',
+    authorizer: () => {
+      if (!authorizer) throw new Error('the authz component has not started');
+      return authorizer;
+    },
+    async start(ctx: ServeContext) {
+      const a = new Authorizer(ctx.policies.current, rateLimits);
+      authorizer = a;
+      const unsubscribe = ctx.policies.subscribe((policy) => a.setPolicy(policy));
+      const server = new grpc.Server({ 'grpc.max_concurrent_streams': 1_000_000 });
+      addAuthzService(server, { authorizer: a, metrics: ctx.metrics, logger: ctx.logger, allowLogSample: ctx.options.allowLogSample, decisions: ctx.decisions });
+      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.authzPort), serverCredentials(ctx.options.tls));
+      ctx.status.set('rateLimits', () => ({ store: rateLimits.kind }));
+      return {
+        ports: { authz: port },
+        async close() {
+          unsubscribe();
+          await shutdownGrpc(server);
+        },
+      };
+    },
+  };
+}
