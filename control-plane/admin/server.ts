@@ -4,8 +4,10 @@ import type { Metrics } from './metrics.js';
 
 export interface ReadinessCheck {
   readonly name: string;
-  /** null when ready, else why not. */
+  /** null when ready, else why not (the pod is then not ready: 503). */
   check(): string | null;
+  /** A degraded state that still serves (shown in /readyz with 200), e.g. per-process rate limits. */
+  degraded?(): string | null;
 }
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -49,7 +51,9 @@ async function route(o: AdminOptions, req: IncomingMessage, res: ServerResponse)
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz': {
       const failing = o.readiness.map((r) => [r.name, r.check()] as const).filter(([, why]) => why !== null);
-      if (failing.length === 0) return send(res, 200, 'text/plain', 'ready\n');
+      const degraded = o.readiness.map((r) => [r.name, r.degraded?.() ?? null] as const).filter(([, why]) => why !== null);
+      const notes = degraded.map(([name, why]) => `degraded: ${name}: ${why}\n`).join('');
+      if (failing.length === 0) return send(res, 200, 'text/plain', 'ready\n' + notes);
       return send(res, 503, 'text/plain', failing.map(([name, why]) => `${name}: ${why}`).join('\n') + '\n');
     }
     case '/metrics':

@@ -1,7 +1,9 @@
 // `meshguard check`: CheckRequest JSONL in, one verdict line out per request, in input order.
 import { toCheckInput, RequestFieldError } from '../authz/check-request.js';
 import { Authorizer } from '../engine/authorizer.js';
-import { LocalRateLimitStore } from '../engine/rate-limit.js';
+import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
+import { RedisRateLimitStore } from '../state/rate-limit-redis.js';
+import { connectRedis, describeRedisUrl } from '../state/redis.js';
 import { toVerdict } from '../engine/verdict.js';
 import { formatDiagnostic } from '../policy/diagnostics.js';
 import { loadCompiledPolicy } from '../policy/load.js';
@@ -26,6 +28,23 @@ export function checkLine(authorizer: Authorizer, line: string, lineNumber: numb
   return result instanceof Promise ? result.then((r) => JSON.stringify(toVerdict(r))) : JSON.stringify(toVerdict(result));
 }
 
+/** Rate limits in Redis (shared with `serve` replicas); falls back to in-process buckets, with a warning. */
+async function sharedRateLimits(url: string, policyName: string): Promise<{ store: RateLimitStore; close(): void }> {
+  const redis = connectRedis(url, 'meshguard-check');
+  let warned = false;
+  let closing = false;
+  const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), `mg:rl:${policyName}:`, {
+    onDegraded(degraded, reason) {
+      if (!degraded || warned || closing) return;
+      warned = true;
+      process.stderr.write(`meshguard check: Redis ${describeRedisUrl(url)} unreachable (${reason}); rate limits are in-process\n`);
+    },
+    onFallback: () => undefined,
+  });
+  await redis.connect().catch(() => undefined);
+  return { store, close: () => { closing = true; redis.disconnect(); } };
+}
+
 export async function checkCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { policy: { type: 'string' }, requests: { type: 'string', default: '-' }, redis: { type: 'string' } });
   const loaded = await loadCompiledPolicy(required(values, 'policy'));
@@ -34,8 +53,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
     for (const e of loaded.errors) process.stderr.write(formatDiagnostic(e) + '\n');
     return 1;
   }
-  if (values.redis !== undefined) process.stderr.write('meshguard check: --redis is not available in this build; rate limits are in-process\n');
-  const authorizer = new Authorizer(loaded.compiled, new LocalRateLimitStore());
+  const shared = typeof values.redis === 'string' ? await sharedRateLimits(values.redis, loaded.compiled.name) : null;
+  const authorizer = new Authorizer(loaded.compiled, shared?.store ?? new LocalRateLimitStore());
   const out = new LineWriter();
   let lineNumber = 0;
   let bad = 0;
@@ -47,5 +66,6 @@ export async function checkCommand(argv: string[]): Promise<number> {
     await out.line(verdict);
   }
   await out.flush();
+  shared?.close();
   return bad > 0 ? 2 : 0;
 }

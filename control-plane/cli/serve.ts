@@ -1,6 +1,8 @@
 // `meshguard serve`: runs until SIGTERM/SIGINT, then shuts down gracefully.
 import { fileURLToPath } from 'node:url';
 import { authzComponent } from '../authz/component.js';
+import { stateComponent } from '../state/component.js';
+import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
 import { createLogger } from '../serve/logger.js';
@@ -15,6 +17,17 @@ function tlsFiles(values: Record<string, string | boolean | undefined>): TlsFile
   if (cert === undefined && key === undefined && ca === undefined) return null;
   if (typeof cert !== 'string' || typeof key !== 'string' || typeof ca !== 'string') throw new UsageError('--tls-cert, --tls-key and --tls-ca go together');
   return { cert, key, ca };
+}
+
+/** `--redis URL`, else REDIS_URL, else the local default; `--redis none` runs without Redis. */
+function redisUrl(flag: string | boolean | undefined): string | null {
+  const url = typeof flag === 'string' ? flag : process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  return url === 'none' || url === '' ? null : url;
+}
+
+function components() {
+  const state = stateComponent();
+  return [state, authzComponent(state.rateLimits)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -35,10 +48,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       authzPort: portOption(values, 'authz-port', 9001),
       adminPort: portOption(values, 'admin-port', 9901),
       xdsPort: portOption(values, 'xds-port', 18000),
-      redisUrl: typeof values.redis === 'string' ? values.redis : null,
+      redisUrl: redisUrl(values.redis),
       tls: tlsFiles(values),
       allowLogSample: sample,
-    }, logger, [authzComponent()]);
+    }, logger, components());
   } catch (err) {
     logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');
     logger.flush();

@@ -1,0 +1,72 @@
+// Rate limits shared by every replica: one atomic GCRA script per decision in Redis (the
+// theoretical arrival time per key, with a TTL so idle keys expire), auto-pipelined by ioredis.
+// While Redis is unreachable the per-process store decides, and Redis takes over again by itself.
+import type { Redis } from 'ioredis';
+import type { RateLimitResult, RateLimitSpec, RateLimitStore } from '../engine/rate-limit.js';
+
+// GCRA, equivalent to a token bucket of capacity `burst` refilled at `rate`. Redis's clock is the
+// only clock, so replicas with skewed clocks still agree. Times in microseconds.
+const GCRA_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local wait = tat - now - tolerance
+if wait > 0 then return {0, math.ceil(wait / 1000000)} end
+local next = tat + interval
+redis.call('SET', KEYS[1], next, 'PX', math.ceil((next - now) / 1000) + 1000)
+return {1, 0}
+`;
+
+type GcraRedis = Redis & { meshguardGcra(key: string, interval: number, tolerance: number): Promise<[number, number]> };
+
+export interface RedisStoreEvents {
+  /** Redis became unreachable (true) or usable again (false). */
+  onDegraded(degraded: boolean, reason: string): void;
+  /** A decision was made by the per-process fallback. */
+  onFallback(): void;
+}
+
+export class RedisRateLimitStore implements RateLimitStore {
+  readonly kind = 'redis';
+  private readonly redis: GcraRedis;
+  /** null until the first connection attempt resolves either way. */
+  private degraded: boolean | null = null;
+
+  constructor(redis: Redis, private readonly fallback: RateLimitStore, private readonly prefix: string, private readonly events: RedisStoreEvents) {
+    redis.defineCommand('meshguardGcra', { numberOfKeys: 1, lua: GCRA_SCRIPT });
+    this.redis = redis as GcraRedis;
+    redis.on('ready', () => this.setDegraded(false, 'redis ready'));
+    redis.on('end', () => this.setDegraded(true, 'redis connection ended'));
+    redis.on('error', (err: Error) => this.setDegraded(true, err.message));
+  }
+
+  get isDegraded(): boolean {
+    return this.degraded !== false || this.redis.status !== 'ready';
+  }
+
+  take(key: string, limit: RateLimitSpec, nowMs: number): RateLimitResult | Promise<RateLimitResult> {
+    if (this.redis.status !== 'ready') return this.local(key, limit, nowMs);
+    const interval = 1_000_000 / limit.requestsPerSecond;
+    return this.redis.meshguardGcra(this.prefix + key, interval, interval * (limit.burst - 1)).then(
+      ([allowed, retry]) => ({ allowed: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, retry) }),
+      (err: Error) => {
+        this.setDegraded(true, err.message);
+        return this.local(key, limit, nowMs);
+      },
+    );
+  }
+
+  private local(key: string, limit: RateLimitSpec, nowMs: number): RateLimitResult | Promise<RateLimitResult> {
+    this.events.onFallback();
+    return this.fallback.take(key, limit, nowMs);
+  }
+
+  private setDegraded(degraded: boolean, reason: string): void {
+    if (degraded === this.degraded) return;
+    this.degraded = degraded;
+    this.events.onDegraded(degraded, reason);
+  }
+}
