@@ -9,6 +9,8 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--redis URL]' },
   check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
   validate: { run: async () => validateCommand, summary: 'validate FILE' },
+  learn: { run: async () => (await import('./learn.js')).learnCommand, summary: 'learn --requests FILE --out MODEL' },
+  score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },
   render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config --policy FILE --workload NS/NAME' },
 };
 
