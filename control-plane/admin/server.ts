@@ -12,17 +12,26 @@ export interface ReadinessCheck {
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
-/** GET routes by exact path; components add theirs (e.g. /xds/nodes, /live). */
+/** Routes by method and exact path; components add theirs (e.g. GET /xds/nodes, POST /quarantine/release). */
 export class AdminRoutes {
   private readonly routes = new Map<string, AdminHandler>();
 
   get(path: string, handler: AdminHandler): void {
-    if (this.routes.has(path)) throw new Error(`admin route ${path} is registered twice`);
-    this.routes.set(path, handler);
+    this.add('GET', path, handler);
   }
 
-  find(path: string): AdminHandler | undefined {
-    return this.routes.get(path);
+  post(path: string, handler: AdminHandler): void {
+    this.add('POST', path, handler);
+  }
+
+  find(method: string, path: string): AdminHandler | undefined {
+    return this.routes.get(`${method === 'HEAD' ? 'GET' : method} ${path}`);
+  }
+
+  private add(method: string, path: string, handler: AdminHandler): void {
+    const key = `${method} ${path}`;
+    if (this.routes.has(key)) throw new Error(`admin route ${key} is registered twice`);
+    this.routes.set(key, handler);
   }
 }
 
@@ -45,6 +54,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 
 async function route(o: AdminOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
+  const own = o.routes.find(req.method ?? 'GET', url.pathname);
+  if (own) return own(req, res, url);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
   switch (url.pathname) {
     case '/healthz':
@@ -61,8 +72,6 @@ async function route(o: AdminOptions, req: IncomingMessage, res: ServerResponse)
     case '/status':
       return sendJson(res, 200, o.status());
   }
-  const handler = o.routes.find(url.pathname);
-  if (handler) return handler(req, res, url);
   return send(res, 404, 'text/plain', 'not found\n');
 }
 

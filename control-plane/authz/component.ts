@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { Authorizer } from '../engine/authorizer.js';
+import type { QuarantineGuard } from '../engine/quarantine-guard.js';
 import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
 import type { Component, ServeContext } from '../serve/component.js';
 import type { TlsFiles } from '../serve/options.js';
@@ -28,7 +29,7 @@ export function shutdownGrpc(server: grpc.Server, graceMs = 5000): Promise<void>
 }
 
 /** `rateLimits` lets the Redis-backed store (when configured) replace the in-process one. */
-export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitStore()): Component & { authorizer(): Authorizer } {
+export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitStore(), guard: QuarantineGuard | null = null): Component & { authorizer(): Authorizer } {
   let authorizer: Authorizer | null = null;
   return {
     name: 'authz',
@@ -37,7 +38,7 @@ export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitSt
       return authorizer;
     },
     async start(ctx: ServeContext) {
-      const a = new Authorizer(ctx.policies.current, rateLimits);
+      const a = new Authorizer(ctx.policies.current, rateLimits, Date.now, guard);
       authorizer = a;
       const unsubscribe = ctx.policies.subscribe((policy) => a.setPolicy(policy));
       const server = new grpc.Server({ 'grpc.max_concurrent_streams': 1_000_000 });

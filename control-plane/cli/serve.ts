@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { authzComponent } from '../authz/component.js';
 import { stateComponent } from '../state/component.js';
+import { quarantineComponent } from '../state/quarantine-component.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
@@ -27,7 +28,8 @@ function redisUrl(flag: string | boolean | undefined): string | null {
 
 function components() {
   const state = stateComponent();
-  return [state, authzComponent(state.rateLimits)];
+  const quarantine = quarantineComponent(state);
+  return [state, quarantine, authzComponent(state.rateLimits, quarantine.guard)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

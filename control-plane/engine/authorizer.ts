@@ -4,7 +4,8 @@ import { scoreRequest, type AnomalyScore } from '../anomaly/score.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { decide } from './decide.js';
 import type { RateLimitResult, RateLimitStore } from './rate-limit.js';
-import type { CheckInput } from './request.js';
+import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from './request.js';
+import type { QuarantineGuard } from './quarantine-guard.js';
 import type { Decision, Verdict } from './verdict.js';
 
 export interface AuthzResult extends Verdict {
@@ -13,12 +14,14 @@ export interface AuthzResult extends Verdict {
   readonly retryAfterSeconds: number | null;
   readonly anomaly: AnomalyScore | null;
   readonly dnsSuspicious: boolean;
+  /** Denied because the source identity is quarantined. */
+  readonly quarantined: boolean;
 }
 
 function result(d: Decision, anomaly: AnomalyScore | null): AuthzResult {
   return {
     decision: d.decision, status: d.status, rule: d.rule, reason: d.reason,
-    direction: d.direction, source: d.source, retryAfterSeconds: null, anomaly, dnsSuspicious: d.dnsSuspicious,
+    direction: d.direction, source: d.source, retryAfterSeconds: null, anomaly, dnsSuspicious: d.dnsSuspicious, quarantined: false,
   };
 }
 
@@ -31,6 +34,7 @@ export class Authorizer {
     private current: CompiledPolicy,
     private readonly rateLimits: RateLimitStore,
     private readonly now: () => number = Date.now,
+    private readonly guard: QuarantineGuard | null = null,
   ) {}
 
   get policy(): CompiledPolicy {
@@ -44,6 +48,10 @@ export class Authorizer {
   /** Synchronous when the rate-limit store is; a Promise only when it must wait (e.g. Redis). */
   check(input: CheckInput): AuthzResult | Promise<AuthzResult> {
     const policy = this.current;
+    if (this.guard !== null && policy.quarantine !== null) {
+      const blocked = this.quarantinedSource(policy, input);
+      if (blocked) return blocked;
+    }
     const d = decide(policy, input);
     if (d.decision === 'deny' || d.limited.length === 0) return this.scored(policy, d, input);
     const key = input.source.principal || `ip:${input.source.address ?? 'unknown'}`;
@@ -51,6 +59,20 @@ export class Authorizer {
     const taken = d.limited.map((s) => this.rateLimits.take(`${s.name}|${key}`, s.rateLimit!, nowMs));
     if (taken.every((t): t is RateLimitResult => !(t instanceof Promise))) return this.afterLimits(policy, d, input, taken);
     return Promise.all(taken).then((all) => this.afterLimits(policy, d, input, all));
+  }
+
+  /** A quarantined identity is denied as a source, inbound and (for its workloads) outbound. */
+  private quarantinedSource(policy: CompiledPolicy, input: CheckInput): AuthzResult | null {
+    const outbound = input.contextExtensions[CONTEXT_DIRECTION] === 'outbound';
+    const named = outbound ? policy.workloads.get(input.contextExtensions[CONTEXT_WORKLOAD] ?? '') : undefined;
+    const identity = named?.identity ?? input.source.principal;
+    const entry = identity === '' ? null : this.guard!.quarantined(identity, this.now());
+    if (!entry) return null;
+    return {
+      decision: 'deny', status: 403, rule: null, direction: outbound ? 'outbound' : 'inbound', source: input.source.principal,
+      reason: `source ${identity} is quarantined until ${new Date(entry.until).toISOString()} (${entry.denied} of ${entry.total} requests denied, ${entry.anomalous} anomalous)`,
+      retryAfterSeconds: null, anomaly: null, dnsSuspicious: false, quarantined: true,
+    };
   }
 
   private afterLimits(policy: CompiledPolicy, d: Decision, input: CheckInput, taken: readonly RateLimitResult[]): AuthzResult {

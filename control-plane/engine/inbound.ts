@@ -1,7 +1,7 @@
 // The inbound decision (DESIGN.md "Inbound decision", steps 1-7; rate limits and anomaly
 // scoring, steps 8-9, are applied by the authorizer on top of this pure decision).
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern } from '../policy/compiled.js';
-import { identityNamespace, parseSpiffeId } from '../policy/spiffe.js';
+import { parseSpiffeId } from '../policy/spiffe.js';
 import { parseIP } from './ip.js';
 import { normalizePath } from './path.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
@@ -34,21 +34,48 @@ function segmentAllows(s: CompiledSegment, method: string | null, path: string |
 }
 
 const NONE: readonly CompiledSegment[] = [];
+const END = Number.MAX_SAFE_INTEGER;
 
-/** Segments selecting this destination that admit the source, merged into file order. */
-function candidates(p: CompiledPolicy, d: CompiledWorkload, source: string): readonly CompiledSegment[] {
-  if (source === '') return NONE;
+/** The namespace of a parsed Kubernetes identity of the policy's trust domain (as identityNamespace). */
+function namespaceOf(parsed: { trustDomain: string; segments: string[] }, trustDomain: string): string | null {
+  const s = parsed.segments;
+  return parsed.trustDomain === trustDomain && s.length === 4 && s[0] === 'ns' && s[2] === 'sa' ? s[1]! : null;
+}
+
+function admitsByPrefix(s: CompiledSegment, source: string): boolean {
+  for (const prefix of s.sources.prefixes) if (source.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * The first segment in file order that selects this destination, admits the source and allows the
+ * request, or null. Walks the by-identity, by-namespace and by-prefix lists (each already in file
+ * order) as one merged list without building it, and parses the source SPIFFE ID at most once.
+ */
+function firstAllowing(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): CompiledSegment | null {
+  if (source === '') return null;
   const index = d.inbound;
   const exact = index.byIdentity.get(source) ?? NONE;
-  const ns = index.byNamespace.size > 0 ? identityNamespace(source, p.trustDomain) : null;
+  const parsed = index.byNamespace.size > 0 || index.withPrefixes.length > 0 ? parseSpiffeId(source) : null;
+  const ns = parsed !== null && index.byNamespace.size > 0 ? namespaceOf(parsed, p.trustDomain) : null;
   const byNs = ns === null ? NONE : index.byNamespace.get(ns) ?? NONE;
-  let byPrefix = NONE;
-  if (index.withPrefixes.length > 0 && parseSpiffeId(source)) {
-    byPrefix = index.withPrefixes.filter((s) => s.sources.prefixes.some((prefix) => source.startsWith(prefix)));
+  const byPrefix = parsed !== null ? index.withPrefixes : NONE;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  for (;;) {
+    while (k < byPrefix.length && !admitsByPrefix(byPrefix[k]!, source)) k++;
+    const a = i < exact.length ? exact[i]!.index : END;
+    const b = j < byNs.length ? byNs[j]!.index : END;
+    const c = k < byPrefix.length ? byPrefix[k]!.index : END;
+    const next = Math.min(a, b, c);
+    if (next === END) return null;
+    const s = a === next ? exact[i]! : b === next ? byNs[j]! : byPrefix[k]!;
+    if (a === next) i++;
+    if (b === next) j++;
+    if (c === next) k++;
+    if (segmentAllows(s, method, path, port)) return s;
   }
-  if (byNs.length === 0 && byPrefix.length === 0) return exact;
-  if (exact.length === 0 && byPrefix.length === 0) return byNs;
-  return [...new Set([...exact, ...byNs, ...byPrefix])].sort((a, b) => a.index - b.index);
 }
 
 function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): Decision {
@@ -56,11 +83,8 @@ function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, metho
     const reason = `no segment selects ${d.key}: default ${p.defaults.inbound}`;
     return p.defaults.inbound === 'allow' ? allow('inbound', source, null, reason) : deny('inbound', source, 403, null, reason);
   }
-  for (const s of candidates(p, d, source)) {
-    if (segmentAllows(s, method, path, port)) {
-      return allow('inbound', source, s.name, `allowed by segment ${s.name}`, s.rateLimit ? [s] : NONE);
-    }
-  }
+  const s = firstAllowing(p, d, source, method, path, port);
+  if (s !== null) return allow('inbound', source, s.name, `allowed by segment ${s.name}`, s.rateLimit ? [s] : NONE);
   return deny('inbound', source, 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
 }
 

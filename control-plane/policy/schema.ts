@@ -129,9 +129,10 @@ export const policySchema = {
             quarantine: {
               type: 'object',
               additionalProperties: false,
-              required: ['denyRatio', 'window', 'for'],
+              required: ['window', 'for'],
               properties: {
                 denyRatio: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+                anomalyRatio: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
                 minRequests: { type: 'integer', minimum: 1 },
                 window: duration,
                 for: duration,

@@ -64,7 +64,10 @@ export interface DnsTunneling {
 }
 
 export interface Quarantine {
-  readonly denyRatio: number;
+  /** Quarantine when this fraction of a source's requests in the window were denied (null: not used). */
+  readonly denyRatio: number | null;
+  /** Quarantine when this fraction scored at or above the anomaly threshold (null: not used). */
+  readonly anomalyRatio: number | null;
   readonly minRequests: number;
   readonly windowSeconds: number;
   readonly forSeconds: number;

@@ -160,7 +160,11 @@ function buildQuarantine(out: Collector, raw: Raw | undefined): Quarantine | und
   const forSeconds = parseDuration(raw.for);
   if (windowSeconds === null) out.error('MG_ERR_POLICY_DURATION', [...at, 'window'], `"${raw.window}" is not a duration such as 60s, 10m or 1h30m`);
   if (forSeconds === null) out.error('MG_ERR_POLICY_DURATION', [...at, 'for'], `"${raw.for}" is not a duration such as 60s, 10m or 1h30m`);
-  return { denyRatio: raw.denyRatio, minRequests: raw.minRequests ?? 20, windowSeconds: windowSeconds ?? 0, forSeconds: forSeconds ?? 0 };
+  if (raw.denyRatio === undefined && raw.anomalyRatio === undefined) out.error('MG_ERR_POLICY_SCHEMA', at, 'quarantine needs denyRatio, anomalyRatio or both');
+  return {
+    denyRatio: raw.denyRatio ?? null, anomalyRatio: raw.anomalyRatio ?? null,
+    minRequests: raw.minRequests ?? 20, windowSeconds: windowSeconds ?? 0, forSeconds: forSeconds ?? 0,
+  };
 }
 
 /** Builds the policy with its defaults; every problem found becomes a diagnostic with a position. */

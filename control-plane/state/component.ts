@@ -1,5 +1,6 @@
 // Shared state for `meshguard serve`: the Redis connection and the rate-limit store built on it.
 // Without Redis meshguard still serves, with per-process limits, and says so (log, /readyz, metrics).
+import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
 import type { Component, ServeContext } from '../serve/component.js';
@@ -17,11 +18,19 @@ class SwitchableStore implements RateLimitStore {
   }
 }
 
-export function stateComponent(): Component & { readonly rateLimits: RateLimitStore } {
+export interface StateComponent extends Component {
+  readonly rateLimits: RateLimitStore;
+  /** The shared Redis connection once started; null without Redis. */
+  redis(): Redis | null;
+}
+
+export function stateComponent(): StateComponent {
   const rateLimits = new SwitchableStore();
+  let shared: Redis | null = null;
   return {
     name: 'state',
     rateLimits,
+    redis: () => shared,
     async start(ctx: ServeContext) {
       const url = ctx.options.redisUrl;
       if (url === null) {
@@ -33,6 +42,7 @@ export function stateComponent(): Component & { readonly rateLimits: RateLimitSt
       const up = new Gauge({ name: 'meshguard_redis_up', help: '1 while Redis answers, 0 while rate limits fall back to per-process buckets', registers });
       const fallbacks = new Counter({ name: 'meshguard_ratelimit_fallback_total', help: 'Rate-limit decisions made per process because Redis was unreachable', registers });
       const redis = connectRedis(url);
+      shared = redis;
       const shown = describeRedisUrl(url);
       let closing = false;
       const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), `mg:rl:${ctx.policies.current.name}:`, {
