@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   validate: { run: async () => validateCommand, summary: 'validate FILE' },
   learn: { run: async () => (await import('./learn.js')).learnCommand, summary: 'learn --requests FILE --out MODEL' },
   score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },
+  suggest: { run: async () => (await import('./suggest.js')).suggestCommand, summary: 'suggest [--flows FILE|-] [--policy FILE] [--name NAME]' },
   release: { run: async () => (await import('./release.js')).releaseCommand, summary: 'release IDENTITY [--redis URL | --admin URL]' },
   render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config --policy FILE --workload NS/NAME' },
 };
