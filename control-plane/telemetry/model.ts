@@ -7,6 +7,7 @@ import type { HttpInput } from '../engine/request.js';
 import { normalizePath } from '../engine/path.js';
 import { extractFeatures, FEATURE_NAMES } from './features.js';
 import { routeTemplate } from './route-template.js';
+import { charMask, hexMask, maskHex, RouteStats } from './stats.js';
 
 export type RouteMode = 'learn' | 'monitor' | 'enforce';
 
@@ -62,20 +63,11 @@ export function routeKey(method: string, path: string | null, workload: string |
   return `${workload ?? '*'} ${method} ${template}`;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[at]!;
-}
-
-/** Limits from samples: the 99th percentile plus max(3 × scaled MAD, the feature's floor). */
-export function baselineOf(samples: readonly Float64Array[]): FeatureBaseline {
+/** Limits from merged statistics: the 99th percentile plus max(3 × the IQR's sigma, the feature's floor). */
+export function baselineOf(stats: RouteStats): FeatureBaseline {
   const limits = FEATURE_NAMES.map((_, f) => {
-    const column = Float64Array.from(samples, (s) => s[f]!).sort();
-    const median = quantile(column, 0.5);
-    const deviations = Float64Array.from(column, (v) => Math.abs(v - median)).sort();
-    const mad = 1.4826 * quantile(deviations, 0.5);
-    return quantile(column, 0.99) + Math.max(3 * mad, FLOORS[f]!);
+    const sigma = (stats.quantile(f, 0.75) - stats.quantile(f, 0.25)) / 1.349;
+    return stats.quantile(f, 0.99) + Math.max(3 * sigma, FLOORS[f]!);
   });
   return { limits };
 }
@@ -84,51 +76,61 @@ export interface TrainingSample {
   readonly route: string;
   readonly workload: string | null;
   readonly features: Float64Array;
-  readonly params: readonly (readonly [string, string])[];
+  /** Parameter name, character mask, value length — never the value. */
+  readonly params: readonly (readonly [string, Uint32Array, number])[];
 }
 
 export function sampleOf(http: HttpInput, workload: string | null): TrainingSample {
   const f = extractFeatures(http);
-  return { route: routeKey(http.method, http.path, workload), workload, features: f.values, params: f.params };
+  return {
+    route: routeKey(http.method, http.path, workload), workload, features: f.values,
+    params: f.params.map(([name, value]) => [name, charMask(value), value.length] as const),
+  };
 }
 
-function charMask(value: string, into: Uint32Array = new Uint32Array(4)): Uint32Array {
-  for (let i = 0; i < value.length; i++) {
-    const c = Math.min(value.charCodeAt(i), 127);
-    into[c >>> 5]! |= 1 << (c & 31);
+export interface LearnedStats {
+  readonly routes: ReadonlyMap<string, RouteStats>;
+  readonly workloads: ReadonlyMap<string, number>;
+}
+
+export function statsOf(samples: readonly TrainingSample[]): LearnedStats {
+  const routes = new Map<string, RouteStats>();
+  const workloads = new Map<string, number>();
+  for (const s of samples) {
+    (routes.get(s.route) ?? routes.set(s.route, new RouteStats()).get(s.route)!).add(s.features, s.params);
+    workloads.set(s.workload ?? '*', (workloads.get(s.workload ?? '*') ?? 0) + 1);
   }
-  return into;
+  return { routes, workloads };
 }
 
-const maskHex = (m: Uint32Array): string => Array.from(m, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
-const hexMask = (h: string): Uint32Array => Uint32Array.from([0, 1, 2, 3], (i) => parseInt(h.slice(i * 8, i * 8 + 8), 16));
-
-function paramBaselines(list: readonly TrainingSample[]): Record<string, ParamBaseline> {
-  const acc = new Map<string, { count: number; mask: Uint32Array; maxLength: number }>();
-  for (const s of list) {
-    for (const [name, value] of s.params) {
-      const a = acc.get(name) ?? acc.set(name, { count: 0, mask: new Uint32Array(4), maxLength: 0 }).get(name)!;
-      a.count++;
-      charMask(value, a.mask);
-      a.maxLength = Math.max(a.maxLength, value.length);
-    }
-  }
-  return Object.fromEntries([...acc].sort(([a], [b]) => a.localeCompare(b)).map(([n, a]) => [n, { count: a.count, chars: maskHex(a.mask), maxLength: a.maxLength }]));
+function paramBaselines(stats: RouteStats): Record<string, ParamBaseline> {
+  return Object.fromEntries([...stats.params].sort(([a], [b]) => a.localeCompare(b)).map(([n, p]) => [n, { count: p.count, chars: maskHex(p.mask), maxLength: p.maxLength }]));
 }
 
-export function buildModel(samples: readonly TrainingSample[], modeOf: (count: number) => RouteMode = () => 'monitor'): AnomalyModel {
-  const byRoute = new Map<string, TrainingSample[]>();
-  for (const s of samples) (byRoute.get(s.route) ?? byRoute.set(s.route, []).get(s.route)!).push(s);
+/** The model from merged statistics; `modeOf` gives each route's learn/monitor/enforce mode. */
+export function modelFromStats(learned: LearnedStats, modeOf: (route: string, count: number) => RouteMode = () => 'monitor'): AnomalyModel {
   const routes: Record<string, RouteBaseline> = {};
-  for (const [route, list] of [...byRoute].sort(([a], [b]) => a.localeCompare(b))) {
-    routes[route] = { count: list.length, params: paramBaselines(list), mode: modeOf(list.length), ...baselineOf(list.map((s) => s.features)) };
+  const all = new RouteStats();
+  for (const [route, stats] of [...learned.routes].sort(([a], [b]) => a.localeCompare(b))) {
+    routes[route] = { count: stats.count, params: paramBaselines(stats), mode: modeOf(route, stats.count), ...baselineOf(stats) };
+    all.merge(stats);
   }
-  const workloads: Record<string, number> = {};
-  for (const s of samples) workloads[s.workload ?? '*'] = (workloads[s.workload ?? '*'] ?? 0) + 1;
-  const global = { count: samples.length, ...baselineOf(samples.map((s) => s.features)) };
-  const body = { features: [...FEATURE_NAMES], global, workloads, routes };
+  const workloads = Object.fromEntries([...learned.workloads].sort(([a], [b]) => a.localeCompare(b)));
+  const body = { features: [...FEATURE_NAMES], global: { count: all.count, ...baselineOf(all) }, workloads, routes };
   const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   return { kind: 'meshguard.io/anomaly-model', version, ...body };
+}
+
+export function buildModel(samples: readonly TrainingSample[], modeOf?: (route: string, count: number) => RouteMode): AnomalyModel {
+  return modelFromStats(statsOf(samples), modeOf);
+}
+
+/** Parameter masks decoded once per model, not per request. */
+const decodedMasks = new WeakMap<ParamBaseline, Uint32Array>();
+function maskOf(p: ParamBaseline): Uint32Array {
+  let m = decodedMasks.get(p);
+  if (!m) decodedMasks.set(p, (m = hexMask(p.chars)));
+  return m;
 }
 
 /** Scores a request: signatures always; baselines when a model is given. */
@@ -157,7 +159,8 @@ export function scoreWithModel(http: HttpInput, workload: string | null, model: 
         param += PARAM_POINTS;
         continue;
       }
-      const unseen = charMask(value).some((w, i) => (w & ~hexMask(known.chars)[i]!) !== 0);
+      const seen = maskOf(known);
+      const unseen = charMask(value).some((w, i) => (w & ~seen[i]!) !== 0);
       if ((unseen || value.length > known.maxLength * 1.5 + 8) && charset === 0) {
         charset = CHARSET_POINTS;
         hits.push(`chars:${name}`);
