@@ -1,5 +1,6 @@
 // Envoy CheckRequest (proto3 JSON with lowerCamelCase or original field names, or the object
 // grpc's proto-loader decodes) → the engine's CheckInput. Wrong types are errors with a field path.
+import { asciiLower } from '../engine/ascii.js';
 import type { CheckInput, HttpInput, PeerInput } from '../engine/request.js';
 
 export class RequestFieldError extends Error {
@@ -54,7 +55,7 @@ function stringMap(v: unknown, path: string, lowerKeys: boolean): Record<string,
   for (const key of Object.keys(v)) {
     const value = v[key];
     if (typeof value !== 'string') throw new RequestFieldError(`${path}.${key}`, 'must be a string');
-    out[lowerKeys ? key.toLowerCase() : key] = value;
+    out[lowerKeys ? asciiLower(key) : key] = value;
   }
   return out;
 }
@@ -90,7 +91,7 @@ function addHeaderMap(headers: Record<string, string>, http: Obj, path: string):
   list.forEach((entry: unknown, i: number) => {
     const at = `${path}.headerMap.headers[${i}]`;
     if (!isObject(entry)) throw new RequestFieldError(at, 'must be an object');
-    const key = string(entry, at, 'key').toLowerCase();
+    const key = asciiLower(string(entry, at, 'key'));
     const raw = field(entry, 'rawValue', 'raw_value');
     const value = raw !== undefined && raw !== null ? decodeBytes(raw, `${at}.rawValue`) : string(entry, at, 'value');
     headers[key] = headers[key] === undefined ? value : `${headers[key]},${value}`;
@@ -124,6 +125,10 @@ export function toCheckInput(request: unknown): CheckInput {
     source: peer(attributes, 'source'),
     destination: peer(attributes, 'destination'),
     http: httpRequest(attributes),
+    sni: (() => {
+      const tls = object(attributes, 'attributes', 'tlsSession', 'tls_session');
+      return tls ? string(tls, 'attributes.tlsSession', 'sni') : '';
+    })(),
     contextExtensions: stringMap(field(attributes, 'contextExtensions', 'context_extensions'), 'attributes.contextExtensions', false),
   };
 }

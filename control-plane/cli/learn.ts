@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
-import { buildModel, isAnomalyModel, sampleOf, scoreWithModel, type AnomalyModel, type TrainingSample } from '../telemetry/model.js';
+import { buildModel, isAnomalyModel, sampleOf, scoreWithModel, type AnomalyModel, type TrainingSample } from '../anomaly/model.js';
 import { parse, required, UsageError } from './args.js';
 import { LineWriter, readLines } from './io.js';
 

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { authzComponent } from '../authz/component.js';
 import { stateComponent } from '../state/component.js';
 import { quarantineComponent } from '../state/quarantine-component.js';
+import { telemetryComponent } from '../telemetry/component.js';
+import { xdsComponent } from '../xds/component.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
@@ -29,7 +31,8 @@ function redisUrl(flag: string | boolean | undefined): string | null {
 function components() {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
-  return [state, quarantine, authzComponent(state.rateLimits, quarantine.guard)];
+  const telemetry = telemetryComponent(state);
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), xdsComponent()];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

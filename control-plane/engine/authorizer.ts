@@ -1,6 +1,7 @@
 // The full decision the ext_authz server and `meshguard check` give: the pure policy decision,
 // then rate limits (step 8) and the anomaly score (step 9). Holds the policy currently in force.
-import { scoreRequest, type AnomalyScore } from '../anomaly/score.js';
+import type { AnomalyScore } from '../anomaly/score.js';
+import { scoreWithModel, type AnomalyModel } from '../anomaly/model.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { decide } from './decide.js';
 import type { RateLimitResult, RateLimitStore } from './rate-limit.js';
@@ -36,6 +37,13 @@ export class Authorizer {
     private readonly now: () => number = Date.now,
     private readonly guard: QuarantineGuard | null = null,
   ) {}
+
+  private model: AnomalyModel | null = null;
+
+  /** The learned anomaly model in force (null: signatures only). */
+  setModel(model: AnomalyModel | null): void {
+    this.model = model;
+  }
 
   get policy(): CompiledPolicy {
     return this.current;
@@ -81,14 +89,21 @@ export class Authorizer {
     return retry > 0 ? limited(d, retry) : this.scored(policy, d, input);
   }
 
+  /**
+   * Step 9. Signatures are known without learning, so they are enforced on every route; the
+   * learned part of the score is enforced only on routes the learning loop promoted to enforce.
+   */
   private scored(policy: CompiledPolicy, d: Decision, input: CheckInput): AuthzResult {
     const mode = policy.anomaly.mode;
     if (mode === 'off' || d.decision === 'deny' || d.direction !== 'inbound' || !input.http) return result(d, null);
-    const anomaly = scoreRequest(input.http);
-    if (mode === 'enforce' && anomaly.score >= policy.anomaly.threshold) {
+    const s = scoreWithModel(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, this.model);
+    const anomaly: AnomalyScore = { score: s.score, hits: s.hits };
+    const threshold = policy.anomaly.threshold;
+    const enforced = s.signatureScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
+    if (mode === 'enforce' && enforced) {
       return {
         ...result(d, anomaly), decision: 'deny', status: 403, rule: null,
-        reason: `anomaly score ${anomaly.score} reaches threshold ${policy.anomaly.threshold} (${anomaly.hits.join(', ')})`,
+        reason: `anomaly score ${s.score} reaches threshold ${threshold} (${s.hits.join(', ')})`,
       };
     }
     return result(d, anomaly);

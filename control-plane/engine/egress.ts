@@ -1,5 +1,6 @@
 // The egress decision (DESIGN.md "Egress decision").
 import type { CompiledEgressRule, CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
+import { asciiLower } from './ascii.js';
 import { canonicalHost, type CanonicalHost } from './host.js';
 import { dnsTunnelSuspicion } from './dns-tunnel.js';
 import { isBlocked } from './inbound.js';
@@ -24,6 +25,7 @@ function authorityOf(input: CheckInput): string | null {
     const authority = http.host || http.headers[':authority'] || http.headers['host'];
     if (authority) return authority;
   }
+  if (input.sni !== '') return input.sni;
   const address = input.destination.address;
   if (address === null) return null;
   return address.includes(':') ? `[${address}]` : address;
@@ -32,7 +34,7 @@ function authorityOf(input: CheckInput): string | null {
 function portOf(host: Host, input: CheckInput): number | null {
   if (host.port !== null) return host.port;
   if (input.destination.port !== null) return input.destination.port;
-  const scheme = input.http?.scheme.toLowerCase();
+  const scheme = input.http ? asciiLower(input.http.scheme) : undefined;
   return scheme === 'https' ? 443 : scheme === 'http' ? 80 : null;
 }
 

@@ -1,5 +1,6 @@
 // Egress host canonicalization (DESIGN.md "Egress decision"). The AssemblyScript twin in
 // assembly/lib must agree exactly; both are held to test/fixtures/hosts.json.
+import { asciiLower } from './ascii.js';
 import { formatIP, parseIPv4, parseIPv6, unmapIPv4, type IP } from './ip.js';
 
 export type CanonicalHost =
@@ -75,7 +76,7 @@ export function canonicalHost(authority: string): CanonicalHost {
     if (port < 0) return reject(authority.indexOf(':', colon + 1) === -1 ? 'invalid port' : 'unbracketed IPv6 or extra colon in host');
     hostText = authority.slice(0, colon);
   }
-  let host = hostText.toLowerCase();
+  let host = asciiLower(hostText);
   if (host.endsWith('.')) host = host.slice(0, -1);
   const invalid = checkName(host);
   if (invalid) return reject(invalid);

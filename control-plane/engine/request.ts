@@ -23,6 +23,8 @@ export interface CheckInput {
   readonly source: PeerInput;
   readonly destination: PeerInput;
   readonly http: HttpInput | null;
+  /** TLS SNI (`attributes.tls_session.sni`, sent with include_tls_session); "" when none. */
+  readonly sni: string;
   readonly contextExtensions: Readonly<Record<string, string>>;
 }
 

@@ -1,7 +1,7 @@
 // The compiled form: the only thing the engine, the filter configs and the xDS output read.
 // Built once per policy version, frozen, and indexed per workload so that a decision is lookups.
 import type { CidrSet, Cidr } from '../engine/ip.js';
-import type { AnomalyMode, DnsTunneling, Quarantine, RateLimit, Verdict } from './types.js';
+import type { AnomalyLearning, AnomalyMode, DnsTunneling, Quarantine, RateLimit, Verdict } from './types.js';
 
 /** Where a compiled entry came from (cilium's DerivedFromRules). */
 export interface DerivedFrom {
@@ -91,7 +91,7 @@ export interface CompiledPolicy {
   readonly egressRules: readonly CompiledEgressRule[];
   readonly blocklist: CidrSet;
   readonly blocklistCidrs: readonly string[];
-  readonly anomaly: { readonly mode: AnomalyMode; readonly threshold: number };
+  readonly anomaly: { readonly mode: AnomalyMode; readonly threshold: number; readonly learning: AnomalyLearning };
   readonly dnsTunneling: DnsTunneling;
   readonly quarantine: Quarantine | null;
 }

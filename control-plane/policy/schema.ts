@@ -81,7 +81,7 @@ export const policySchema = {
                 items: {
                   type: 'object',
                   additionalProperties: false,
-                  properties: { methods: stringList, paths: stringList, ports },
+                  properties: { methods: { ...stringList, minItems: 1 }, paths: { ...stringList, minItems: 1 }, ports: { ...ports, minItems: 1 } },
                 },
               },
               rateLimit: {
@@ -109,7 +109,19 @@ export const policySchema = {
         anomaly: {
           type: 'object',
           additionalProperties: false,
-          properties: { mode, threshold: { type: 'number', exclusiveMinimum: 0 } },
+          properties: {
+            mode,
+            threshold: { type: 'number', exclusiveMinimum: 0 },
+            learning: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                minRequests: { type: 'integer', minimum: 1 },
+                monitorFor: duration,
+                maxAlertRatio: { type: 'number', minimum: 0, maximum: 1 },
+              },
+            },
+          },
         },
         dnsTunneling: {
           type: 'object',
@@ -179,6 +191,8 @@ function describe(error: ErrorObject, path: (string | number)[]): SchemaIssue {
       return { path, atKey: false, keyword: error.keyword, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
     case 'const':
       return { path, atKey: false, keyword: error.keyword, message: `must be "${String(params.allowedValue)}"` };
+    case 'minItems':
+      return { path, atKey: false, keyword: error.keyword, message: 'an empty list matches nothing; leave the field out to match any' };
     case 'exclusiveMinimum':
       return { path, atKey: false, keyword: error.keyword, message: `must be greater than ${String(params.limit)}` };
     default:

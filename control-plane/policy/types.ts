@@ -63,6 +63,16 @@ export interface DnsTunneling {
   readonly maxEntropy: number;
 }
 
+/** How a route's learned baseline is promoted: learn → monitor → enforce (NeuVector-style). */
+export interface AnomalyLearning {
+  /** Requests a route needs before its baseline is used (learn → monitor). */
+  readonly minRequests: number;
+  /** Time in monitor before a quiet route is enforced. */
+  readonly monitorForSeconds: number;
+  /** A route is quiet when at most this fraction of its requests in monitor scored as anomalies. */
+  readonly maxAlertRatio: number;
+}
+
 export interface Quarantine {
   /** Quarantine when this fraction of a source's requests in the window were denied (null: not used). */
   readonly denyRatio: number | null;
@@ -81,7 +91,7 @@ export interface PolicySpec {
   readonly segments: readonly Segment[];
   readonly egress: readonly EgressRule[];
   readonly blocklist: { readonly cidrs: readonly string[] };
-  readonly anomaly: { readonly mode: AnomalyMode; readonly threshold: number };
+  readonly anomaly: { readonly mode: AnomalyMode; readonly threshold: number; readonly learning: AnomalyLearning };
   readonly dnsTunneling: DnsTunneling;
   readonly response?: { readonly quarantine?: Quarantine };
 }

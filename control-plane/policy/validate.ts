@@ -9,7 +9,7 @@ import {
   canonicalHostPattern, checkDnsLabel, checkDomainSuffix, checkEndpoint, checkLabelKey, checkLabelValue,
   checkMethod, checkPathPattern, checkRuleName, checkServiceAccount, parseDuration,
 } from './checks.js';
-import type { EgressRule, FromEntry, Policy, Quarantine, Segment, Selector, Workload } from './types.js';
+import type { AnomalyLearning, EgressRule, FromEntry, Policy, Quarantine, Segment, Selector, Workload } from './types.js';
 
 /* The raw document after the schema check: optional fields may be absent. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape was checked by the schema
@@ -167,6 +167,12 @@ function buildQuarantine(out: Collector, raw: Raw | undefined): Quarantine | und
   };
 }
 
+function buildLearning(out: Collector, raw: Raw | undefined): AnomalyLearning {
+  const monitorFor = raw?.monitorFor === undefined ? 3600 : parseDuration(raw.monitorFor);
+  if (monitorFor === null) out.error('MG_ERR_POLICY_DURATION', ['spec', 'anomaly', 'learning', 'monitorFor'], `"${raw!.monitorFor}" is not a duration such as 30m or 1h`);
+  return { minRequests: raw?.minRequests ?? 1000, monitorForSeconds: monitorFor ?? 3600, maxAlertRatio: raw?.maxAlertRatio ?? 0.01 };
+}
+
 /** Builds the policy with its defaults; every problem found becomes a diagnostic with a position. */
 export function buildPolicy(doc: Raw, source: PolicySource): { policy: Policy; diags: Diagnostic[] } {
   const out = new Collector(source);
@@ -191,7 +197,7 @@ export function buildPolicy(doc: Raw, source: PolicySource): { policy: Policy; d
       defaults: { inbound: spec.defaults?.inbound ?? 'deny', egress: spec.defaults?.egress ?? 'deny', mtls: spec.defaults?.mtls ?? 'strict' },
       meshDomains, workloads, segments, egress,
       blocklist: { cidrs: spec.blocklist?.cidrs ?? [] },
-      anomaly: { mode: spec.anomaly?.mode ?? 'off', threshold: spec.anomaly?.threshold ?? 10 },
+      anomaly: { mode: spec.anomaly?.mode ?? 'off', threshold: spec.anomaly?.threshold ?? 10, learning: buildLearning(out, spec.anomaly?.learning) },
       dnsTunneling: {
         mode: dns.mode ?? 'monitor', maxLabelLength: dns.maxLabelLength ?? 40, maxLabels: dns.maxLabels ?? 10,
         entropyMinLength: dns.entropyMinLength ?? 24, maxEntropy: dns.maxEntropy ?? 4.0,

@@ -1,12 +1,13 @@
 // Least-privilege policy from observed flows: one segment per (destination, source identity)
 // allowing exactly the methods, path templates and ports seen; one egress rule per workload
 // allowing exactly the hosts and ports seen.
+import { asciiLower } from '../engine/ascii.js';
 import { canonicalHost } from '../engine/host.js';
 import { normalizePath } from '../engine/path.js';
 import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { parseSpiffeId } from '../policy/spiffe.js';
-import { routeTemplate, templatePattern } from './route-template.js';
+import { routeTemplate, templatePattern } from '../anomaly/route-template.js';
 
 export interface Flow {
   readonly direction: 'inbound' | 'outbound';
@@ -20,7 +21,7 @@ export interface Flow {
 }
 
 function defaultPort(scheme: string | undefined): number | null {
-  const s = scheme?.toLowerCase();
+  const s = scheme === undefined ? undefined : asciiLower(scheme);
   return s === 'https' ? 443 : s === 'http' ? 80 : null;
 }
 

@@ -26,6 +26,7 @@ export interface RequestSpec {
   direction?: string;
   destinationAddress?: string;
   noHttp?: boolean;
+  sni?: string;
 }
 
 export function input(r: RequestSpec): CheckInput {
@@ -40,6 +41,7 @@ export function input(r: RequestSpec): CheckInput {
     source: { principal: r.from ?? '', address: r.sourceAddress ?? '10.0.0.1', port: 40000 },
     destination: { principal: r.toPrincipal ?? '', address: r.destinationAddress ?? null, port: r.port ?? null },
     http,
+    sni: r.sni ?? '',
     contextExtensions,
   };
 }

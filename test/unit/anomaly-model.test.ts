@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildModel, sampleOf, scoreWithModel, type AnomalyModel } from '../../control-plane/telemetry/model.js';
-import { routeTemplate } from '../../control-plane/telemetry/route-template.js';
+import { buildModel, sampleOf, scoreWithModel, type AnomalyModel } from '../../control-plane/anomaly/model.js';
+import { routeTemplate } from '../../control-plane/anomaly/route-template.js';
 import { attacks, benign, type LabelledRequest } from '../helpers/corpus.js';
 
 const train = benign(3000, 1);

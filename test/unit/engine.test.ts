@@ -87,6 +87,8 @@ const egress: [string, RequestSpec, Expect][] = [
   ['a raw IDN is denied', { to: pay, outbound: true, host: 'bücher.stripe.com:443' }, ['deny', 403, null]],
   ['an underscore is denied', { to: pay, outbound: true, host: 'a_b.stripe.com:443' }, ['deny', 403, null]],
   ['userinfo in the authority is denied', { to: pay, outbound: true, host: 'evil.com@api.stripe.com:443' }, ['deny', 403, null]],
+  ['a TCP check decides on the TLS SNI', { to: pay, outbound: true, noHttp: true, sni: 'api.stripe.com', port: 443 }, ['allow', 200, 'payments-to-stripe']],
+  ['a TCP check with a disallowed SNI is denied', { to: pay, outbound: true, noHttp: true, sni: 'evil.example', port: 443 }, ['deny', 403, null]],
   ['without a host the destination address is the host', { to: pay, outbound: true, host: '', destinationAddress: '192.0.2.9', port: 443 }, ['allow', 200, 'payments-to-stripe']],
 ];
 

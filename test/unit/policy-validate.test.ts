@@ -89,6 +89,13 @@ const cases: [name: string, body: string, code: string, severity?: 'warning'][] 
       from: [{}]
       rules: [{ methods: [GET, post] }]
                                ^`, 'MG_ERR_POLICY_METHOD'],
+  ['an empty methods list (it would match nothing)', `  workloads: [{ name: a, namespace: n }]
+  segments:
+    - name: s
+      to: {}
+      from: [{}]
+      rules: [{ methods: [] }]
+                         ^`, 'MG_ERR_POLICY_SCHEMA'],
   ['a path pattern that is not normalized', `  workloads: [{ name: a, namespace: n }]
   segments:
     - name: s

@@ -1,6 +1,6 @@
 // Per-request features for the anomaly baseline: sizes, counts, character classes, entropy,
 // encodings and the parameter names, computed from what the attacker controls.
-import { canonicalText } from '../anomaly/canonical-text.js';
+import { canonicalText } from './canonical-text.js';
 import { labelEntropy } from '../engine/dns-tunnel.js';
 import type { HttpInput } from '../engine/request.js';
 

@@ -2,7 +2,7 @@
 // signature points (anomaly/signatures.ts) + points for features far above the route's baseline
 // + points for parameter names the route never had.
 import { createHash } from 'node:crypto';
-import { scoredText, scoreText } from '../anomaly/score.js';
+import { scoredText, scoreText } from './score.js';
 import type { HttpInput } from '../engine/request.js';
 import { normalizePath } from '../engine/path.js';
 import { extractFeatures, FEATURE_NAMES } from './features.js';
@@ -44,6 +44,10 @@ export interface ModelScore {
   readonly score: number;
   readonly hits: readonly string[];
   readonly route: string;
+  /** The part of the score that came from attack signatures (known without learning). */
+  readonly signatureScore: number;
+  /** The route's learned mode; null when the model does not know the route (or there is no model). */
+  readonly mode: RouteMode | null;
 }
 
 /** How far above a feature's 99th percentile a value must be to count, per feature. */
@@ -137,7 +141,7 @@ function maskOf(p: ParamBaseline): Uint32Array {
 export function scoreWithModel(http: HttpInput, workload: string | null, model: AnomalyModel | null): ModelScore {
   const signatures = scoreText(scoredText(http));
   const route = routeKey(http.method, http.path, workload);
-  if (!model) return { score: signatures.score, hits: signatures.hits, route };
+  if (!model) return { score: signatures.score, hits: signatures.hits, route, signatureScore: signatures.score, mode: null };
   const hits = [...signatures.hits];
   const features = extractFeatures(http);
   const own = model.routes[route];
@@ -171,7 +175,7 @@ export function scoreWithModel(http: HttpInput, workload: string | null, model: 
   const unknownRoute = !own && workloadSamples >= MIN_ROUTE_SAMPLES * 5 ? UNKNOWN_ROUTE_POINTS : 0;
   if (unknownRoute) hits.push('route:unknown');
   const score = signatures.score + Math.min(stat, MAX_STAT_POINTS) + Math.min(param, MAX_PARAM_POINTS) + charset + unknownRoute;
-  return { score, hits, route };
+  return { score, hits, route, signatureScore: signatures.score, mode: own?.mode ?? null };
 }
 
 export function isAnomalyModel(value: unknown): value is AnomalyModel {
