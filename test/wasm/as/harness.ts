@@ -1,0 +1,142 @@
+// Test-only module (not proxy-wasm): runs assembly/lib on bytes the test writes into two input
+// slots, and leaves text results in `output`. Compiled by test/wasm/harness.ts at test time.
+import { ByteBuf } from "../../../assembly/sdk/bytes";
+import { normalizePath } from "../../../assembly/lib/path";
+import { canonicalHost, CanonicalHost, HostKind } from "../../../assembly/lib/host";
+import { Cidr, parseCidr } from "../../../assembly/lib/cidr";
+import { formatIp, Ip, parseIp, parseSocketAddress, socketAddressPort } from "../../../assembly/lib/ip";
+import { compilePathPattern } from "../../../assembly/lib/pattern";
+import { isSpiffeId, workloadNamespace } from "../../../assembly/lib/spiffe";
+import { dnsTunnelFinding, DnsTunnelLimits, labelEntropy } from "../../../assembly/lib/dns_tunnel";
+import { JsonValue, parseJson } from "../../../assembly/lib/json";
+
+const inputs: ByteBuf[] = [new ByteBuf(256), new ByteBuf(256)];
+const output = new ByteBuf(256);
+const host = new CanonicalHost();
+const ip = new Ip();
+
+/** Makes input slot `slot` `size` bytes long and returns where to write them. */
+export function input(slot: i32, size: i32): usize {
+  const buf = inputs[slot];
+  buf.clear();
+  buf.reserve(size);
+  buf.length = size;
+  return buf.ptr;
+}
+
+export function outputPtr(): usize {
+  return output.ptr;
+}
+
+export function outputLength(): i32 {
+  return output.length;
+}
+
+/** PathError (0 = ok, normalized path in output). */
+export function normalize(): i32 {
+  return normalizePath(inputs[0].ptr, inputs[0].length, output);
+}
+
+/** HostKind (0 reject, 1 name, 2 ip); output = canonical host, reason on reject. */
+export function canonicalize(): i32 {
+  const kind = canonicalHost(inputs[0].ptr, inputs[0].length, host);
+  if (kind == HostKind.Reject) output.setString(host.reason);
+  else output.set(host.host.ptr, host.host.length);
+  return kind;
+}
+
+export function hostPort(): i32 {
+  return host.port;
+}
+
+export function hostIpVersion(): i32 {
+  return host.ip.version;
+}
+
+/** 1 when slot 1 (an IP) is in slot 0 (a CIDR), 0 when not, -1 when either does not parse. */
+export function cidrContains(): i32 {
+  const cidr: Cidr | null = parseCidr(inputs[0].toString(), output);
+  if (cidr === null) return -1;
+  if (!parseIp(inputs[1].ptr, 0, inputs[1].length, ip)) return -1;
+  return cidr.contains(ip) ? 1 : 0;
+}
+
+/** IP version of an Envoy address property (0 = none); output = the IP, formatted. */
+export function socketAddress(): i32 {
+  if (!parseSocketAddress(inputs[0].ptr, inputs[0].length, ip)) return 0;
+  formatIp(ip, output);
+  return ip.version;
+}
+
+export function socketPort(): i32 {
+  return socketAddressPort(inputs[0].ptr, inputs[0].length);
+}
+
+/** 1 when pattern (slot 0) matches path (slot 1), 0 when not, -1 for an invalid pattern. */
+export function patternMatches(): i32 {
+  const pattern = compilePathPattern(inputs[0].toString());
+  if (pattern === null) return -1;
+  return pattern.matches(inputs[1]) ? 1 : 0;
+}
+
+/** -1 malformed SPIFFE ID; 0 well-formed but not a workload of trust domain (slot 1); 1 + namespace in output. */
+export function spiffeNamespace(): i32 {
+  if (!isSpiffeId(inputs[0])) return -1;
+  return workloadNamespace(inputs[0], inputs[1], output) ? 1 : 0;
+}
+
+export function dnsFinding(maxLabelLength: i32, maxLabels: i32, entropyMinLength: i32, maxEntropy: f64): i32 {
+  const limits = new DnsTunnelLimits();
+  limits.maxLabelLength = maxLabelLength;
+  limits.maxLabels = maxLabels;
+  limits.entropyMinLength = entropyMinLength;
+  limits.maxEntropy = maxEntropy;
+  const copy = inputs[0];
+  return dnsTunnelFinding(copy, limits);
+}
+
+export function entropy(): f64 {
+  return labelEntropy(inputs[0].ptr, 0, inputs[0].length);
+}
+
+/** 1 and a canonical re-serialization in output, or 0 and the error in output. */
+export function json(): i32 {
+  const result = parseJson(inputs[0]);
+  if (result.value === null) {
+    output.setString(result.error!);
+    return 0;
+  }
+  output.clear();
+  serialize(result.value!);
+  return 1;
+}
+
+function serialize(v: JsonValue): void {
+  switch (v.kind) {
+    case 0: output.appendString("null"); break;
+    case 1: output.appendString(v.bool ? "true" : "false"); break;
+    case 2: output.appendString(v.number.toString()); break;
+    case 3: output.push(34); output.appendString(v.text); output.push(34); break;
+    case 4: {
+      output.push(91);
+      for (let i = 0; i < v.items.length; i++) {
+        if (i > 0) output.push(44);
+        serialize(v.items[i]);
+      }
+      output.push(93);
+      break;
+    }
+    default: {
+      output.push(123);
+      for (let i = 0; i < v.items.length; i++) {
+        if (i > 0) output.push(44);
+        output.push(34);
+        output.appendString(v.keys[i]);
+        output.push(34);
+        output.push(58);
+        serialize(v.items[i]);
+      }
+      output.push(125);
+    }
+  }
+}

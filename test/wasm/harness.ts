@@ -1,0 +1,139 @@
+// Compiles test/wasm/as/harness.ts (assembly/lib without proxy-wasm) and wraps its exports
+// in functions that take and return JS strings.
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import * as asc from 'assemblyscript/asc';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface HarnessExports {
+  memory: WebAssembly.Memory;
+  input(slot: number, size: number): number;
+  outputPtr(): number;
+  outputLength(): number;
+  normalize(): number;
+  canonicalize(): number;
+  hostPort(): number;
+  hostIpVersion(): number;
+  cidrContains(): number;
+  socketAddress(): number;
+  socketPort(): number;
+  patternMatches(): number;
+  spiffeNamespace(): number;
+  dnsFinding(maxLabelLength: number, maxLabels: number, entropyMinLength: number, maxEntropy: number): number;
+  entropy(): number;
+  json(): number;
+}
+
+export interface Harness {
+  normalizePath(raw: string): { ok: true; path: string } | { ok: false; error: number };
+  canonicalHost(authority: string): { host: string; ip: 'v4' | 'v6' | null; port: number | null } | { reject: string };
+  cidrContains(cidr: string, ip: string): boolean | 'invalid';
+  socketAddress(address: string): { ip: string; version: 4 | 6 } | null;
+  socketPort(address: string): number;
+  patternMatches(pattern: string, path: string): boolean | 'invalid';
+  spiffeNamespace(id: string, trustDomain: string): string | null | 'malformed';
+  dnsFinding(host: string, limits: { maxLabelLength: number; maxLabels: number; entropyMinLength: number; maxEntropy: number }): number;
+  entropy(label: string): number;
+  json(text: string): { ok: true; value: string } | { ok: false; error: string };
+}
+
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return '';
+  const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0]! >>> 1;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length));
+}
+
+async function compile(): Promise<Uint8Array<ArrayBuffer>> {
+  let binary: Uint8Array<ArrayBuffer> | null = null;
+  const stderr: string[] = [];
+  const { error } = await asc.main(
+    ['test/wasm/as/harness.ts', '-O3', '--runtime', 'incremental', '--outFile', 'harness.wasm', '--baseDir', root],
+    {
+      writeFile(name: string, contents: Uint8Array | string) {
+        if (name.endsWith('.wasm')) binary = contents as Uint8Array<ArrayBuffer>;
+      },
+      stderr: { write: (s: string) => { stderr.push(String(s)); return true; } } as never,
+    },
+  );
+  if (error || !binary) throw new Error(`harness did not compile: ${error?.message ?? ''}\n${stderr.join('')}`);
+  return binary;
+}
+
+export async function loadHarness(): Promise<Harness> {
+  const binary = await compile();
+  let memory: WebAssembly.Memory | undefined;
+  const { instance } = await WebAssembly.instantiate(binary, {
+    env: {
+      abort(message: number, file: number, line: number, column: number) {
+        const m = memory!;
+        throw new Error(`abort: ${readString(m, message)} at ${readString(m, file)}:${line}:${column}`);
+      },
+    },
+  });
+  const x = instance.exports as unknown as HarnessExports;
+  memory = x.memory;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const put = (slot: number, text: string) => {
+    const bytes = encoder.encode(text);
+    const ptr = x.input(slot, bytes.length);
+    new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+  };
+  const output = () => decoder.decode(new Uint8Array(x.memory.buffer, x.outputPtr(), x.outputLength()));
+
+  return {
+    normalizePath(raw) {
+      put(0, raw);
+      const error = x.normalize();
+      return error === 0 ? { ok: true, path: output() } : { ok: false, error };
+    },
+    canonicalHost(authority) {
+      put(0, authority);
+      const kind = x.canonicalize();
+      if (kind === 0) return { reject: output() };
+      const version = x.hostIpVersion();
+      const port = x.hostPort();
+      return { host: output(), ip: kind === 2 ? (version === 4 ? 'v4' : 'v6') : null, port: port === 0 ? null : port };
+    },
+    cidrContains(cidr, ip) {
+      put(0, cidr);
+      put(1, ip);
+      const r = x.cidrContains();
+      return r < 0 ? 'invalid' : r === 1;
+    },
+    socketAddress(address) {
+      put(0, address);
+      const version = x.socketAddress();
+      return version === 0 ? null : { ip: output(), version: version as 4 | 6 };
+    },
+    socketPort(address) {
+      put(0, address);
+      return x.socketPort();
+    },
+    patternMatches(pattern, p) {
+      put(0, pattern);
+      put(1, p);
+      const r = x.patternMatches();
+      return r < 0 ? 'invalid' : r === 1;
+    },
+    spiffeNamespace(id, trustDomain) {
+      put(0, id);
+      put(1, trustDomain);
+      const r = x.spiffeNamespace();
+      return r < 0 ? 'malformed' : r === 0 ? null : output();
+    },
+    dnsFinding(host, l) {
+      put(0, host);
+      return x.dnsFinding(l.maxLabelLength, l.maxLabels, l.entropyMinLength, l.maxEntropy);
+    },
+    entropy(label) {
+      put(0, label);
+      return x.entropy();
+    },
+    json(text) {
+      put(0, text);
+      return x.json() === 1 ? { ok: true, value: output() } : { ok: false, error: output() };
+    },
+  };
+}
