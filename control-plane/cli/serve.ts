@@ -4,7 +4,6 @@ import { authzComponent } from '../authz/component.js';
 import { stateComponent } from '../state/component.js';
 import { quarantineComponent } from '../state/quarantine-component.js';
 import { telemetryComponent } from '../telemetry/component.js';
-import { xdsComponent } from '../xds/component.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
@@ -32,7 +31,7 @@ function components() {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
   const telemetry = telemetryComponent(state);
-  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), xdsComponent()];
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
