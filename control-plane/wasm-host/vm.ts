@@ -22,6 +22,25 @@ function isGuestTrap(err: unknown): err is Error {
   return isWasmRuntimeError(err) || err instanceof GuestTrap || err instanceof RangeError;
 }
 
+/**
+ * The error's frames in V8's own format. Test runners and source-map tools replace
+ * Error.prepareStackTrace and rewrite wasm frames without `wasm-function[i]:0xoff`, so the frames
+ * are formatted here from the call sites while the stack is still unformatted.
+ */
+function stackLines(err: Error): string[] {
+  const previous = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites.map(String);
+    const stack: unknown = err.stack;
+    if (!Array.isArray(stack)) return String(stack ?? '').split('\n');
+    const lines = stack as string[];
+    err.stack = [`${err.name}: ${err.message}`, ...lines.map((l) => `    at ${l}`)].join('\n');
+    return lines;
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+}
+
 /** V8::getFailMessage: the trap text, then the in-VM backtrace when the name section is kept. */
 export function failMessage(fn: string, err: Error, core: HostCore): string {
   const kind = err instanceof GuestTrap ? 'Error' : err.name;
@@ -29,7 +48,7 @@ export function failMessage(fn: string, err: Error, core: HostCore): string {
   if (core.functionNames.size === 0) return message;
   message += '\nProxy-Wasm plugin in-VM backtrace:';
   let i = 0;
-  for (const line of (err.stack ?? '').split('\n')) {
+  for (const line of stackLines(err)) {
     const m = STACK_FRAME.exec(line);
     if (!m || i >= BACKTRACE_FRAMES) continue;
     const index = Number(m[1]);
