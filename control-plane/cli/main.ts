@@ -13,7 +13,9 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },
   suggest: { run: async () => (await import('./suggest.js')).suggestCommand, summary: 'suggest [--flows FILE|-] [--policy FILE] [--name NAME]' },
   release: { run: async () => (await import('./release.js')).releaseCommand, summary: 'release IDENTITY [--redis URL | --admin URL]' },
-  render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config --policy FILE --workload NS/NAME' },
+  render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config --policy FILE --workload NS/NAME | render istio --policy FILE --out DIR' },
+  audit: { run: async () => (await import('./audit.js')).auditCommand, summary: 'audit --policy FILE [--manifests DIR] [--format table|json|sarif] [--fail-on low|medium|high|critical]' },
+  graph: { run: async () => (await import('./graph.js')).graphCommand, summary: 'graph --policy FILE [--format dot|mermaid|svg]' },
 };
 
 function usage(): string {

@@ -4,6 +4,7 @@ import { authzComponent } from '../authz/component.js';
 import { stateComponent } from '../state/component.js';
 import { quarantineComponent } from '../state/quarantine-component.js';
 import { telemetryComponent } from '../telemetry/component.js';
+import { opsComponents } from '../admin/live-components.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
@@ -27,11 +28,11 @@ function redisUrl(flag: string | boolean | undefined): string | null {
   return url === 'none' || url === '' ? null : url;
 }
 
-function components() {
+function components(kubernetes: boolean) {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
   const telemetry = telemetryComponent(state);
-  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models)];
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), ...opsComponents(kubernetes)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     policy: { type: 'string' }, bind: { type: 'string', default: '0.0.0.0' },
     'xds-port': { type: 'string' }, 'authz-port': { type: 'string' }, 'admin-port': { type: 'string' },
     redis: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
-    'log-allow-sample': { type: 'string', default: '0.01' },
+    'log-allow-sample': { type: 'string', default: '0.01' }, kubernetes: { type: 'boolean' },
   });
   const sample = Number(values['log-allow-sample']);
   if (!(sample >= 0 && sample <= 1)) throw new UsageError('--log-allow-sample must be between 0 and 1');
@@ -55,7 +56,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       redisUrl: redisUrl(values.redis),
       tls: tlsFiles(values),
       allowLogSample: sample,
-    }, logger, components());
+    }, logger, components(values.kubernetes === true));
   } catch (err) {
     logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');
     logger.flush();

@@ -18,17 +18,22 @@ export function labelEntropy(label: string): number {
   return bits;
 }
 
-/** Why a canonical host name looks like a tunnel, or null. */
+/** Why a canonical host name looks like a tunnel, or null. Scans the name without splitting it. */
 export function dnsTunnelSuspicion(host: string, config: DnsTunneling): string | null {
   if (config.mode === 'off') return null;
-  const labels = host.split('.');
-  if (labels.length > config.maxLabels) return `host has ${labels.length} labels (over ${config.maxLabels})`;
-  for (const label of labels) {
-    if (label.length > config.maxLabelLength) return `label of ${label.length} bytes (over ${config.maxLabelLength})`;
-    if (label.length >= config.entropyMinLength) {
-      const entropy = labelEntropy(label);
+  let labels = 1;
+  for (let i = 0; i < host.length; i++) if (host.charCodeAt(i) === 46) labels++;
+  if (labels > config.maxLabels) return `host has ${labels} labels (over ${config.maxLabels})`;
+  let start = 0;
+  for (let i = 0; i <= host.length; i++) {
+    if (i < host.length && host.charCodeAt(i) !== 46) continue;
+    const length = i - start;
+    if (length > config.maxLabelLength) return `label of ${length} bytes (over ${config.maxLabelLength})`;
+    if (length >= config.entropyMinLength) {
+      const entropy = labelEntropy(host.slice(start, i));
       if (entropy > config.maxEntropy) return `label entropy ${entropy.toFixed(2)} bits/byte (over ${config.maxEntropy})`;
     }
+    start = i + 1;
   }
   return null;
 }

@@ -77,12 +77,13 @@ export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
   if ((host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address)) {
     return deny('outbound', source, 403, null, 'destination is blocklisted');
   }
-  const suspicion = host.kind === 'name' && !inMesh(p, host) ? dnsTunnelSuspicion(host.host, p.dnsTunneling) : null;
+  const mesh = inMesh(p, host);
+  const suspicion = host.kind === 'name' && !mesh ? dnsTunnelSuspicion(host.host, p.dnsTunneling) : null;
   if (suspicion !== null && p.dnsTunneling.mode === 'enforce') {
     return { ...deny('outbound', source, 403, null, `possible DNS tunnelling: ${suspicion}`), dnsSuspicious: true };
   }
   let decision: Decision;
-  if (inMesh(p, host)) decision = allow('outbound', source, null, `in-mesh host ${host.host}`);
+  if (mesh) decision = allow('outbound', source, null, `in-mesh host ${host.host}`);
   else {
     const port = portOf(host, input);
     decision = decideFor(p, workloads[0]!, host, port, source);

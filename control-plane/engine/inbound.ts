@@ -36,14 +36,30 @@ function segmentAllows(s: CompiledSegment, method: string | null, path: string |
 const NONE: readonly CompiledSegment[] = [];
 const END = Number.MAX_SAFE_INTEGER;
 
+type ParsedId = ReturnType<typeof parseSpiffeId>;
+const MAX_PARSED_IDS = 4096;
+const parsedIds = new Map<string, ParsedId>();
+
+/** parseSpiffeId, memoized: source identities repeat from request to request. Bounded; cleared when full. */
+function parseSource(source: string): ParsedId {
+  let parsed = parsedIds.get(source);
+  if (parsed === undefined) {
+    if (parsedIds.size >= MAX_PARSED_IDS) parsedIds.clear();
+    parsed = parseSpiffeId(source);
+    parsedIds.set(source, parsed);
+  }
+  return parsed;
+}
+
 /** The namespace of a parsed Kubernetes identity of the policy's trust domain (as identityNamespace). */
-function namespaceOf(parsed: { trustDomain: string; segments: string[] }, trustDomain: string): string | null {
+function namespaceOf(parsed: NonNullable<ParsedId>, trustDomain: string): string | null {
   const s = parsed.segments;
   return parsed.trustDomain === trustDomain && s.length === 4 && s[0] === 'ns' && s[2] === 'sa' ? s[1]! : null;
 }
 
 function admitsByPrefix(s: CompiledSegment, source: string): boolean {
-  for (const prefix of s.sources.prefixes) if (source.startsWith(prefix)) return true;
+  // lastIndexOf(prefix, 0) === 0 is startsWith(prefix); V8 (Node 20) runs it about twice as fast.
+  for (const prefix of s.sources.prefixes) if (source.lastIndexOf(prefix, 0) === 0) return true;
   return false;
 }
 
@@ -56,7 +72,7 @@ function firstAllowing(p: CompiledPolicy, d: CompiledWorkload, source: string, m
   if (source === '') return null;
   const index = d.inbound;
   const exact = index.byIdentity.get(source) ?? NONE;
-  const parsed = index.byNamespace.size > 0 || index.withPrefixes.length > 0 ? parseSpiffeId(source) : null;
+  const parsed = index.byNamespace.size > 0 || index.withPrefixes.length > 0 ? parseSource(source) : null;
   const ns = parsed !== null && index.byNamespace.size > 0 ? namespaceOf(parsed, p.trustDomain) : null;
   const byNs = ns === null ? NONE : index.byNamespace.get(ns) ?? NONE;
   const byPrefix = parsed !== null ? index.withPrefixes : NONE;

@@ -9,6 +9,8 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   readonly authzPort: number;
   readonly adminPort: number;
+  /** Set when started with `--xds-port`. */
+  readonly xdsPort: number;
   /** Every JSON log line so far. */
   readonly logs: Record<string, unknown>[];
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -16,7 +18,7 @@ export interface ServeProcess {
 }
 
 export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [MESHGUARD, 'serve', '--bind', '127.0.0.1', '--authz-port', '0', '--admin-port', '0', ...args], {
+  const child = spawn(process.execPath, [MESHGUARD, 'serve', '--bind', '127.0.0.1', '--authz-port', '0', '--admin-port', '0', '--xds-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -54,6 +56,7 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
     child, logs, waitForLog,
     authzPort: listening.authzPort as number,
     adminPort: listening.adminPort as number,
+    xdsPort: listening.xdsPort as number,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;

@@ -1,0 +1,73 @@
+// Small statistics helpers for benchmark samples.
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return percentileOfSorted(sorted, p);
+}
+
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `iterations` times; returns each measured duration in ms. */
+export function timeIterations(fn: () => void, iterations: number, warmup = 1): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/** Like timeIterations, but also the process CPU time (user + system) of each round, in ms. */
+export function timeRounds(fn: () => void, iterations: number, warmup = 1): { wallMs: number[]; cpuMs: number[] } {
+  for (let i = 0; i < warmup; i++) fn();
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    fn();
+    wallMs.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
+  }
+  return { wallMs, cpuMs };
+}
+
+/** CPU time (user + system) of another process, in ms, from /proc/<pid>/stat; null off Linux. */
+export function processCpuMs(pid: number, readStat: (path: string) => string): number | null {
+  try {
+    const stat = readStat(`/proc/${pid}/stat`);
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ on Linux (getconf CLK_TCK); 100 on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A field of /proc/<pid>/status in kB (e.g. VmRSS, VmHWM), converted to MB; null when unreadable. */
+export function procStatusMb(pid: number, field: string, readStatus: (path: string) => string): number | null {
+  try {
+    const text = readStatus(`/proc/${pid}/status`);
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}

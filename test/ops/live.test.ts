@@ -1,0 +1,114 @@
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check, checkClient, httpGet, startServe, type CheckClient, type ServeProcess } from '../helpers/serve.js';
+import { allowed, denied } from './helpers/requests.js';
+
+const OVERLAP = fileURLToPath(new URL('./fixtures/overlap.yaml', import.meta.url));
+
+/** Reads server-sent events from the admin port until `want` returns a value. */
+async function nextEvent<T>(port: number, path: string, act: () => Promise<unknown>, want: (event: string, data: string) => T | null, timeoutMs = 10_000): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: controller.signal });
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let acted = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buffer += decoder.decode(value, { stream: true });
+      if (!acted) {
+        acted = true;
+        await act();
+      }
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+        const found = want(event, data);
+        if (found !== null) return found;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+describe('live view endpoints (admin port)', () => {
+  let serve: ServeProcess;
+  let client: CheckClient;
+  let policyFile: string;
+
+  beforeAll(async () => {
+    policyFile = join(await mkdtemp(join(tmpdir(), 'mg-live-')), 'policy.yaml');
+    await copyFile(OVERLAP, policyFile);
+    serve = await startServe(['--policy', policyFile, '--redis', 'none', '--xds-port', '0']);
+    client = checkClient(serve.authzPort);
+  });
+  afterAll(async () => {
+    client?.close();
+    await serve?.stop();
+  });
+
+  it('serves the page, its script and style, the graph and the workloads', async () => {
+    const page = await fetch(`http://127.0.0.1:${serve.adminPort}/live`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(await page.text()).toContain('<script src="/live/app.js"></script>');
+    expect((await httpGet(serve.adminPort, '/live/app.js')).body).toContain("new EventSource('/live/events')");
+    expect((await httpGet(serve.adminPort, '/live/app.css')).status).toBe(200);
+    const svg = await httpGet(serve.adminPort, '/live/graph.svg');
+    expect(svg.body).toMatch(/^<svg /);
+    expect(svg.body).toContain('data-workload="shop/api-canary"');
+    expect(JSON.parse((await httpGet(serve.adminPort, '/live/workloads')).body)).toEqual({ policy: 'overlap', version: expect.any(String), workloads: ['shop/api', 'shop/api-canary', 'shop/bare', 'shop/worker', 'staging/api'] });
+  });
+
+  it('streams each decision as a server-sent event, with server-side filters', async () => {
+    const d = await nextEvent(serve.adminPort, '/live/events', () => check(client, denied('/secret?x=1')), (event, data) => {
+      if (event !== 'decision') return null;
+      const v = JSON.parse(data) as { path: string };
+      return v.path === '/secret?x=1' ? v : null;
+    });
+    expect(d).toMatchObject({ decision: 'deny', status: 403, workload: 'shop/worker', source: 'spiffe://cluster.local/ns/evil/sa/intruder', method: 'GET', direction: 'inbound' });
+    // ?verdict=allow filters out the denial; the allowed call gets through.
+    const seen = await nextEvent(serve.adminPort, '/live/events?verdict=allow', async () => {
+      await check(client, denied('/filtered-out'));
+      await check(client, allowed('/ok'));
+    }, (event, data) => (event === 'decision' ? (JSON.parse(data) as { path: string; decision: string }) : null));
+    expect(seen).toMatchObject({ path: '/ok', decision: 'allow' });
+  });
+
+  it('audits every reload: /audit, the metric, and a `policy` event to open pages', async () => {
+    const audit = JSON.parse((await httpGet(serve.adminPort, '/audit')).body) as { findings: { control: string; location: { line: number } }[]; drift: unknown };
+    expect(audit.findings.map((f) => f.control)).toContain('MG-POL-001');
+    expect(audit.findings.every((f) => f.location.line > 0)).toBe(true);
+    expect((await httpGet(serve.adminPort, '/metrics')).body).toMatch(/meshguard_audit_findings\{control="MG-POL-001",severity="high"\} 1/);
+    const text = await readFile(policyFile, 'utf8');
+    const event = await nextEvent(serve.adminPort, '/live/events', () => writeFile(policyFile, text.replace('mtls: permissive', 'mtls: strict')), (e, data) => (e === 'policy' ? JSON.parse(data) as { version: string } : null), 15_000);
+    expect(event.version).toMatch(/^[0-9a-f]{16}$/);
+    await serve.waitForLog((l) => l.event === 'audit' && l.version === event.version);
+    const metrics = (await httpGet(serve.adminPort, '/metrics')).body;
+    expect(metrics).not.toMatch(/meshguard_audit_findings\{control="MG-POL-001"/);
+    expect(metrics).toMatch(/meshguard_audit_findings\{control="MG-POL-004",severity="high"\} 1/);
+  });
+
+  it('an open event stream does not hold up shutdown', async () => {
+    const res = await fetch(`http://127.0.0.1:${serve.adminPort}/live/events`);
+    const reader = res.body!.getReader();
+    await reader.read();
+    client.close(); // an open gRPC session would hold up the ext_authz server's graceful shutdown instead
+    const started = Date.now();
+    expect(await serve.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await reader.cancel().catch(() => undefined);
+  });
+});
