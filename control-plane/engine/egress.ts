@@ -60,7 +60,7 @@ function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: num
   }
   for (const rule of w.egress) {
     if (hostMatches(rule, host) && (rule.ports === null || (port !== null && rule.ports.has(port)))) {
-      return allow('outbound', source, rule.name, `allowed by egress rule ${rule.name}`);
+      return allow('outbound', source, rule.name, rule.allowReason);
     }
   }
   return deny('outbound', source, 403, null, `no egress rule allows ${w.key} to reach ${host.host}${port === null ? '' : ':' + port}`);

@@ -100,7 +100,7 @@ function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, metho
     return p.defaults.inbound === 'allow' ? allow('inbound', source, null, reason) : deny('inbound', source, 403, null, reason);
   }
   const s = firstAllowing(p, d, source, method, path, port);
-  if (s !== null) return allow('inbound', source, s.name, `allowed by segment ${s.name}`, s.rateLimit ? [s] : NONE);
+  if (s !== null) return allow('inbound', source, s.name, s.allowReason, s.rateLimit ? [s] : NONE);
   return deny('inbound', source, 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
 }
 

@@ -69,6 +69,7 @@ function compileSegment(policy: Policy, segment: Segment, index: number, derived
     sources: compileSources(policy, segment),
     rules: Object.freeze(segment.rules.map(compileRule)),
     rateLimit: segment.rateLimit ?? null,
+    allowReason: `allowed by segment ${segment.name}`,
     to: Object.freeze(selectWorkloads(segment.to, policy.spec.workloads).map(keyOf)),
     derivedFrom,
   });
@@ -87,6 +88,7 @@ function compileEgressRule(policy: Policy, rule: EgressRule, index: number, deri
     ports: rule.ports ? new Set(rule.ports) : null,
     hosts: Object.freeze([...rule.hosts]),
     from: Object.freeze(selectWorkloads(rule.from, policy.spec.workloads).map(keyOf)),
+    allowReason: `allowed by egress rule ${rule.name}`,
     derivedFrom,
   });
 }

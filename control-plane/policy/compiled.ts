@@ -34,6 +34,8 @@ export interface CompiledSegment {
   /** Empty: any request. */
   readonly rules: readonly CompiledRule[];
   readonly rateLimit: RateLimit | null;
+  /** The verdict reason when this segment allows, built once. */
+  readonly allowReason: string;
   /** Keys (`ns/name`) of the workloads its `to` selects. */
   readonly to: readonly string[];
   readonly derivedFrom: DerivedFrom;
@@ -51,6 +53,8 @@ export interface CompiledEgressRule {
   readonly ports: ReadonlySet<number> | null;
   readonly hosts: readonly string[];
   readonly from: readonly string[];
+  /** The verdict reason when this rule allows, built once. */
+  readonly allowReason: string;
   readonly derivedFrom: DerivedFrom;
 }
 

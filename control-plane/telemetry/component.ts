@@ -22,6 +22,9 @@ export function telemetryKeys(policyName: string) {
 }
 const FLUSH_MS = 500;
 const BUILD_MS = 2000;
+/** Records this process turns into telemetry per second at most: plenty to learn from, bounded cost. */
+const MAX_RECORDS_PER_SECOND = 500;
+const FORCED_BUILD_EVERY = 5;
 const MAX_BODY = 4 * 1024 * 1024;
 
 export type ModelListener = (model: AnomalyModel) => void;
@@ -89,7 +92,13 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
         if (redis?.status === 'ready') queue.push(...records);
         else for (const r of records) learner.observe(r);
       };
+      let second = 0;
+      let inSecond = 0;
       const onDecision = ({ input, result, at }: DecisionEvent) => {
+        if (ctx.policies.current.anomaly.mode === 'off') return;
+        const now = Math.floor(at / 1000);
+        if (now !== second) { second = now; inSecond = 0; }
+        if (++inSecond > MAX_RECORDS_PER_SECOND) return;
         const r = recordOfDecision(input, result, at);
         if (r) submit([r], 'authz');
       };
@@ -135,10 +144,13 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
         if (batch.length > 0 && redis) void appendRecords(redis, keys.stream, batch).catch(() => batch.forEach((r) => learner.observe(r)));
         void learner.flush().catch(() => undefined);
       }, FLUSH_MS);
+      let ticks = 0;
       const build = setInterval(() => void (async () => {
+        ticks++;
         if (redis && redis.status === 'ready') {
           if ((await redis.set(keys.lock, consumer!.name, 'PX', BUILD_MS * 2, 'NX')) !== 'OK') return;
-          const model = await learner.build();
+          // Other replicas' statistics and time-based promotions count too: rebuild now and then regardless.
+          const model = await learner.build(ticks % FORCED_BUILD_EVERY === 0);
           if (model && model.version !== models.current?.version) {
             await redis.set(keys.model, JSON.stringify(model));
             await redis.publish(keys.channel, model.version);

@@ -26,6 +26,8 @@ export class OnlineLearner {
   private pendingWorkloads = new Map<string, number>();
   private pendingAlerts = new Map<string, { seen: number; alerts: number }>();
   private learned = 0;
+  /** Whether anything was added to the shared statistics since the last build. */
+  private dirty = true;
 
   constructor(
     private readonly store: StatsStore,
@@ -62,10 +64,16 @@ export class OnlineLearner {
     this.pendingWorkloads = new Map();
     this.pendingAlerts = new Map();
     await this.store.add(stats, workloads, alerts);
+    this.dirty = true;
   }
 
-  /** Promotes routes and builds the model from every replica's statistics. */
-  async build(): Promise<AnomalyModel | null> {
+  /**
+   * Promotes routes and builds the model from every replica's statistics. `force` rebuilds even when
+   * this process added nothing (other replicas may have, and promotions depend on time).
+   */
+  async build(force = false): Promise<AnomalyModel | null> {
+    if (!force && !this.dirty) return null;
+    this.dirty = false;
     const { learning } = this.settings();
     const [learned, modes] = await Promise.all([this.store.load(), this.store.modes()]);
     if (learned.routes.size === 0) return null;
