@@ -30,6 +30,7 @@ async function renderFilterConfig(argv: string[]): Promise<number> {
 const TARGETS: Record<string, (argv: string[]) => Promise<number>> = {
   'filter-config': renderFilterConfig,
   istio: async (argv) => (await import('./render-istio.js')).renderIstioCommand(argv),
+  envoy: async (argv) => (await import('../xds/render-envoy.js')).renderEnvoyCommand(argv),
 };
 
 export async function renderCommand(argv: string[]): Promise<number> {

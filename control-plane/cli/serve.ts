@@ -4,6 +4,7 @@ import { authzComponent } from '../authz/component.js';
 import { stateComponent } from '../state/component.js';
 import { quarantineComponent } from '../state/quarantine-component.js';
 import { telemetryComponent } from '../telemetry/component.js';
+import { xdsComponent } from '../xds/component.js';
 import { opsComponents } from '../admin/live-components.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles } from '../serve/options.js';
@@ -32,7 +33,7 @@ function components(kubernetes: boolean) {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
   const telemetry = telemetryComponent(state);
-  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), ...opsComponents(kubernetes)];
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), xdsComponent(), ...opsComponents(kubernetes)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

@@ -1,0 +1,83 @@
+// The xDS part of `meshguard serve`: ADS (SotW + delta) and ECDS on --xds-port, snapshots from the
+// policy in force, re-pushed to every connected node when it changes; /xds/nodes and metrics.
+//
+// Environment: MESHGUARD_AUTHZ_ADDRESS (host:port sidecars use for ext_authz; default the bind
+// address and --authz-port), MESHGUARD_WASM_BASE_URL (serve wasm modules as remote code with
+// their sha256), MESHGUARD_XDS_DEBOUNCE_MS (default 100).
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { bindGrpc, hostPort, serverCredentials, shutdownGrpc } from '../authz/component.js';
+import { sendJson } from '../admin/server.js';
+import type { Component, ServeContext } from '../serve/component.js';
+import type { TlsFiles } from '../serve/options.js';
+import { parseHostPort, type HostPort } from './build/names.js';
+import { loadWasmSource } from './build/wasm-modules.js';
+import { DEFAULT_CACHE_OPTIONS, SnapshotCache } from './cache.js';
+import { spiffeIdOf } from './node.js';
+import { addXdsServices } from './server.js';
+import { SnapshotBuilder } from './snapshot-builder.js';
+import { createXdsMetrics, XdsStatus } from './status.js';
+
+function authzAddress(ctx: ServeContext): HostPort {
+  const configured = parseHostPort(process.env.MESHGUARD_AUTHZ_ADDRESS ?? '');
+  if (configured) return configured;
+  const bind = ctx.options.bind;
+  const host = bind === '0.0.0.0' || bind === '::' || bind === '' ? '127.0.0.1' : bind;
+  return { host, port: ctx.options.authzPort === 0 ? 9001 : ctx.options.authzPort };
+}
+
+function certificateIdentity(tls: TlsFiles): string | null {
+  try {
+    return spiffeIdOf(new X509Certificate(readFileSync(tls.cert)).subjectAltName);
+  } catch {
+    return null;
+  }
+}
+
+function debounceMs(): number {
+  const n = Number(process.env.MESHGUARD_XDS_DEBOUNCE_MS);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_CACHE_OPTIONS.debounceMs;
+}
+
+export function xdsComponent(): Component {
+  return {
+    name: 'xds',
+    async start(ctx: ServeContext) {
+      const tls = ctx.options.tls;
+      const builder = new SnapshotBuilder({
+        authzAddress: authzAddress(ctx),
+        tls: tls ? { authzIdentity: certificateIdentity(tls) } : null,
+        wasm: loadWasmSource(),
+      });
+      const cache = new SnapshotCache(ctx.policies.current, builder, { ...DEFAULT_CACHE_OPTIONS, debounceMs: debounceMs() }, (r) => ctx.logger.info({
+        event: 'xds_push', policyVersion: r.policyVersion, snapshots: r.keys, waitedMs: r.startedAt - r.editAt, buildMs: Math.round(r.tookMs),
+        startedAt: new Date(r.startedAt).toISOString(),
+      }, 'policy change pushed to every connected node'));
+      const unsubscribe = ctx.policies.subscribe((policy) => cache.update(policy));
+      const status = new XdsStatus(createXdsMetrics(ctx.metrics.registry), ctx.logger);
+      const server = new grpc.Server({
+        'grpc.max_concurrent_streams': 1_000_000,
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 20_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.max_send_message_length': 64 * 1024 * 1024,
+      });
+      addXdsServices(server, { watcher: cache, callbacks: status, logger: ctx.logger, tls: tls !== null, policy: () => cache.policy });
+      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.xdsPort), serverCredentials(tls));
+      ctx.admin.get('/xds/nodes', (_req, res) => sendJson(res, 200, status.snapshot()));
+      ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, authenticated: tls !== null }));
+      if (!tls) ctx.logger.warn({ event: 'xds_unauthenticated' }, 'xDS is plaintext: nodes are not authenticated and are served the workload their metadata names');
+      const missing = Object.entries(builder.settings.wasm.sha256).filter(([, h]) => h === null).map(([m]) => m);
+      if (missing.length > 0) ctx.logger.warn({ event: 'xds_wasm_unbuilt', modules: missing }, 'some wasm modules are not built: their ECDS configs carry no sha256');
+      return {
+        ports: { xds: port },
+        async close() {
+          unsubscribe();
+          cache.close();
+          await shutdownGrpc(server, 500);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Nodes: what meshguard reads from `Node.metadata`, and whether a node may be served (pure).
+//
+// Node metadata keys (string values):
+//   meshguard.io/workload       <namespace>/<name> — required; the node is served only that workload's resources
+//   meshguard.io/proxyless      "true" for a proxyless gRPC client or server; absent or anything else: an Envoy sidecar
+//   Envoy sidecars only, all optional:
+//   meshguard.io/wasm-dir       where the sidecar has identity.wasm, egress.wasm, anomaly.wasm (default /etc/meshguard/wasm)
+//   meshguard.io/cert-dir       the workload's cert.pem, key.pem and ca.pem (default /etc/meshguard/certs)
+//   meshguard.io/authz-address  host:port of meshguard's ext_authz server (default: the control plane's own)
+//   meshguard.io/inbound-port   the inbound listener's port (default 15006)
+//   meshguard.io/outbound-port  the outbound listener's port (default 15001)
+import type { CompiledPolicy } from '../policy/compiled.js';
+import type { NodeInfo } from './contracts.js';
+
+export const META_WORKLOAD = 'meshguard.io/workload';
+export const META_PROXYLESS = 'meshguard.io/proxyless';
+export const META_WASM_DIR = 'meshguard.io/wasm-dir';
+export const META_CERT_DIR = 'meshguard.io/cert-dir';
+export const META_AUTHZ_ADDRESS = 'meshguard.io/authz-address';
+export const META_INBOUND_PORT = 'meshguard.io/inbound-port';
+export const META_OUTBOUND_PORT = 'meshguard.io/outbound-port';
+
+/** The metadata keys that change what a sidecar is sent (part of its snapshot key). */
+const SIDECAR_SETTINGS = [META_WASM_DIR, META_CERT_DIR, META_AUTHZ_ADDRESS, META_INBOUND_PORT, META_OUTBOUND_PORT];
+
+const WORKLOAD_KEY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+
+export type NodeResult = { ok: true; node: NodeInfo } | { ok: false; reason: string };
+export type Admission = { ok: true } | { ok: false; reason: string };
+
+/** google.protobuf.Struct (protobufjs object form: its built-in Value has camelCase fields) → its string and boolean entries. */
+function stringMetadata(metadata: unknown): Record<string, string> {
+  const fields = (metadata as { fields?: Record<string, { stringValue?: unknown; boolValue?: unknown }> } | undefined)?.fields ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v?.stringValue === 'string') out[k] = v.stringValue;
+    else if (typeof v?.boolValue === 'boolean') out[k] = String(v.boolValue);
+  }
+  return out;
+}
+
+function snapshotKey(workload: string, proxyless: boolean, metadata: Record<string, string>): string {
+  if (proxyless) return `grpc|${workload}`;
+  return `envoy|${workload}|${JSON.stringify(SIDECAR_SETTINGS.map((k) => metadata[k] ?? ''))}`;
+}
+
+/** Reads the node of a stream's first request. */
+export function parseNode(node: Record<string, unknown> | null | undefined): NodeResult {
+  if (!node) return { ok: false, reason: 'the first request of a stream carries no node' };
+  const metadata = stringMetadata(node.metadata);
+  const workload = metadata[META_WORKLOAD];
+  if (workload === undefined) return { ok: false, reason: `node metadata has no "${META_WORKLOAD}" (expected "<namespace>/<name>")` };
+  if (!WORKLOAD_KEY.test(workload)) return { ok: false, reason: `node metadata "${META_WORKLOAD}" is "${workload}", not "<namespace>/<name>"` };
+  const proxyless = metadata[META_PROXYLESS] === 'true';
+  return {
+    ok: true,
+    node: {
+      id: typeof node.id === 'string' ? node.id : '',
+      cluster: typeof node.cluster === 'string' ? node.cluster : '',
+      userAgent: typeof node.user_agent_name === 'string' ? node.user_agent_name : '',
+      workload, proxyless, metadata,
+      snapshotKey: snapshotKey(workload, proxyless, metadata),
+    },
+  };
+}
+
+/** The SPIFFE ID of a peer certificate: its one `spiffe://` URI SAN, else null (none, or several). */
+export function spiffeIdOf(subjectAltName: string | undefined): string | null {
+  if (!subjectAltName) return null;
+  const ids = subjectAltName.split(/,\s*/)
+    .filter((entry) => entry.startsWith('URI:'))
+    .map((entry) => entry.slice(4).replace(/^"(.*)"$/, '$1'))
+    .filter((uri) => uri.startsWith('spiffe://'));
+  return ids.length === 1 ? ids[0]! : null;
+}
+
+/**
+ * With TLS material the peer's SPIFFE ID must be the identity of the workload the node names;
+ * without it every node is admitted (unauthenticated).
+ */
+export function admitNode(node: NodeInfo, peerIdentity: string | null, tls: boolean, policy: CompiledPolicy): Admission {
+  if (!tls) return { ok: true };
+  if (peerIdentity === null) return { ok: false, reason: 'the client certificate has no single spiffe:// URI SAN' };
+  const workload = policy.workloads.get(node.workload);
+  if (!workload) return { ok: false, reason: `workload "${node.workload}" is not in the inventory, so ${peerIdentity} cannot be checked against it` };
+  if (workload.identity !== peerIdentity) {
+    return { ok: false, reason: `certificate identity ${peerIdentity} is not ${workload.identity}, the identity of workload ${node.workload}` };
+  }
+  return { ok: true };
+}
