@@ -66,7 +66,7 @@ export function xdsComponent(): Component {
       addXdsServices(server, { watcher: cache, callbacks: status, logger: ctx.logger, tls: tls !== null, policy: () => cache.policy });
       const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.xdsPort), serverCredentials(tls));
       ctx.admin.get('/xds/nodes', (_req, res) => sendJson(res, 200, status.snapshot()));
-      ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, authenticated: tls !== null }));
+      ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, authenticated: tls !== null, nodes: status.snapshot().nodes }));
       if (!tls) ctx.logger.warn({ event: 'xds_unauthenticated' }, 'xDS is plaintext: nodes are not authenticated and are served the workload their metadata names');
       const missing = Object.entries(builder.settings.wasm.sha256).filter(([, h]) => h === null).map(([m]) => m);
       if (missing.length > 0) ctx.logger.warn({ event: 'xds_wasm_unbuilt', modules: missing }, 'some wasm modules are not built: their ECDS configs carry no sha256');

@@ -2,6 +2,8 @@
 //
 // Node metadata keys (string values):
 //   meshguard.io/workload       <namespace>/<name> — required; the node is served only that workload's resources
+//                               (Istio sidecars, which can only pass ISTIO_META_* environment variables, send it
+//                               as MESHGUARD_WORKLOAD)
 //   meshguard.io/proxyless      "true" for a proxyless gRPC client or server; absent or anything else: an Envoy sidecar
 //   Envoy sidecars only, all optional:
 //   meshguard.io/wasm-dir       where the sidecar has identity.wasm, egress.wasm, anomaly.wasm (default /etc/meshguard/wasm)
@@ -13,6 +15,8 @@ import type { CompiledPolicy } from '../policy/compiled.js';
 import type { NodeInfo } from './contracts.js';
 
 export const META_WORKLOAD = 'meshguard.io/workload';
+/** The same, as Istio passes it (ISTIO_META_MESHGUARD_WORKLOAD → node metadata MESHGUARD_WORKLOAD). */
+export const META_WORKLOAD_ISTIO = 'MESHGUARD_WORKLOAD';
 export const META_PROXYLESS = 'meshguard.io/proxyless';
 export const META_WASM_DIR = 'meshguard.io/wasm-dir';
 export const META_CERT_DIR = 'meshguard.io/cert-dir';
@@ -48,7 +52,7 @@ function snapshotKey(workload: string, proxyless: boolean, metadata: Record<stri
 export function parseNode(node: Record<string, unknown> | null | undefined): NodeResult {
   if (!node) return { ok: false, reason: 'the first request of a stream carries no node' };
   const metadata = stringMetadata(node.metadata);
-  const workload = metadata[META_WORKLOAD];
+  const workload = metadata[META_WORKLOAD] ?? metadata[META_WORKLOAD_ISTIO];
   if (workload === undefined) return { ok: false, reason: `node metadata has no "${META_WORKLOAD}" (expected "<namespace>/<name>")` };
   if (!WORKLOAD_KEY.test(workload)) return { ok: false, reason: `node metadata "${META_WORKLOAD}" is "${workload}", not "<namespace>/<name>"` };
   const proxyless = metadata[META_PROXYLESS] === 'true';

@@ -294,6 +294,14 @@ describe('ADS over a raw grpc-js client', () => {
     wrong.close();
   });
 
+  it('accepts the workload as Istio passes it (ISTIO_META_MESHGUARD_WORKLOAD → MESHGUARD_WORKLOAD)', async () => {
+    const c = AdsClient.sotw(address(), undefined, true);
+    c.send({ node: nodeMessage('istio-sidecar', { MESHGUARD_WORKLOAD: 'shop/api' }), resource_names: ['meshguard.identity'] });
+    const r = await c.next();
+    expect(names(r)).toEqual(['meshguard.identity']);
+    c.close();
+  });
+
   it('refuses a node without a workload with INVALID_ARGUMENT', async () => {
     const c = AdsClient.sotw(address());
     c.send({ node: nodeMessage('anonymous', {}), type_url: CLUSTER, resource_names: [] });
