@@ -49,11 +49,7 @@ function parseValid(text: string, file: string): { policy: Policy; origin: Compi
   if (diags.length > 0 || checkSchema(data).length > 0) return null;
   const built = buildPolicy(data as Record<string, unknown>, source);
   if (built.diags.some((d) => d.severity === 'error')) return null;
-  const origin: CompileOrigin = {
-    file,
-    segmentPositions: built.policy.spec.segments.map((_, i) => source.position(['spec', 'segments', i])),
-    egressPositions: built.policy.spec.egress.map((_, i) => source.position(['spec', 'egress', i])),
-  };
+  const origin: CompileOrigin = { file, positionOf: (list, i) => source.position(['spec', list, i]) };
   return { policy: built.policy, origin, source };
 }
 

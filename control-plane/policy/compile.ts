@@ -8,11 +8,23 @@ import { isNamespaceOnly, selectWorkloads } from './selectors.js';
 import { workloadIdentity } from './spiffe.js';
 import type { EgressRule, Policy, Segment, SegmentRule, Workload } from './types.js';
 
-/** Positions of segments and egress rules, for `derivedFrom`; absent for policies built in code. */
+/** Where segments and egress rules were written, for `derivedFrom`; absent for policies built in code. */
 export interface CompileOrigin {
   readonly file: string;
-  readonly segmentPositions?: readonly { line: number; col: number }[];
-  readonly egressPositions?: readonly { line: number; col: number }[];
+  /** Looked up only when a `derivedFrom` position is read (finding a position can cost a full parse). */
+  readonly positionOf?: (list: 'segments' | 'egress', index: number) => { line: number; col: number };
+}
+
+/** A source position computed on first read. */
+class LazyDerivedFrom implements DerivedFrom {
+  private resolved: { line: number; col: number } | null = null;
+  constructor(readonly file: string, private readonly find: () => { line: number; col: number }) {}
+  get line(): number {
+    return (this.resolved ??= this.find()).line;
+  }
+  get col(): number {
+    return (this.resolved ??= this.find()).col;
+  }
 }
 
 function keyOf(w: Workload): string {
@@ -57,9 +69,9 @@ function compileSources(policy: Policy, segment: Segment): SourceSet {
   return Object.freeze({ identities, namespaces, prefixes: Object.freeze(prefixes) });
 }
 
-function origin(o: CompileOrigin, positions: readonly { line: number; col: number }[] | undefined, i: number): DerivedFrom {
-  const p = positions?.[i];
-  return Object.freeze({ file: o.file, line: p?.line ?? 0, col: p?.col ?? 0 });
+function origin(o: CompileOrigin, list: 'segments' | 'egress', i: number): DerivedFrom {
+  const find = o.positionOf;
+  return find ? new LazyDerivedFrom(o.file, () => find(list, i)) : Object.freeze({ file: o.file, line: 0, col: 0 });
 }
 
 function compileSegment(policy: Policy, segment: Segment, index: number, derivedFrom: DerivedFrom): CompiledSegment {
@@ -118,8 +130,8 @@ export function policyVersion(policy: Policy): string {
 
 export function compilePolicy(policy: Policy, o: CompileOrigin = { file: '<memory>' }): CompiledPolicy {
   const spec = policy.spec;
-  const segments = spec.segments.map((s, i) => compileSegment(policy, s, i, origin(o, o.segmentPositions, i)));
-  const egressRules = spec.egress.map((e, i) => compileEgressRule(policy, e, i, origin(o, o.egressPositions, i)));
+  const segments = spec.segments.map((s, i) => compileSegment(policy, s, i, origin(o, 'segments', i)));
+  const egressRules = spec.egress.map((e, i) => compileEgressRule(policy, e, i, origin(o, 'egress', i)));
   const inboundOf = new Map<string, CompiledSegment[]>();
   for (const s of segments) for (const key of s.to) pushTo(inboundOf, key, s);
   const egressOf = new Map<string, CompiledEgressRule[]>();

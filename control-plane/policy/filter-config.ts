@@ -1,5 +1,6 @@
 // The JSON plugin configuration of one workload's wasm filters (identity, egress, anomaly),
 // emitted from the compiled policy. assembly/README.md documents the same format.
+import type { AnomalyModel, RouteMode } from '../anomaly/model.js';
 import { SIGNATURES } from '../anomaly/signatures.js';
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern } from './compiled.js';
 import type { AnomalyMode, DnsTunneling, RateLimit, Verdict } from './types.js';
@@ -33,7 +34,56 @@ export interface FilterConfig {
   trustDomain: string;
   inbound: { mtls: 'strict' | 'permissive'; selected: boolean; default: Verdict; blocklist: string[]; segments: FilterSegment[] };
   egress: { selected: boolean; default: Verdict; meshDomains: string[]; blocklist: string[]; rules: FilterEgressRule[]; dnsTunneling: DnsTunneling };
-  anomaly: { mode: AnomalyMode; threshold: number; signatures: { id: string; points: number; patterns: string[] }[] };
+  anomaly: {
+    mode: AnomalyMode;
+    threshold: number;
+    signatures: { id: string; points: number; patterns: string[] }[];
+    /** The learned baselines of this workload's routes (only with a model). */
+    model?: FilterAnomalyModel;
+  };
+  /** Where identity and anomaly post observations (only when asked for; off by default). */
+  telemetry?: FilterTelemetry;
+}
+
+/** The part of an AnomalyModel one workload's anomaly filter needs. */
+export interface FilterAnomalyModel {
+  version: string;
+  features: string[];
+  global: { limits: number[] };
+  /** model.workloads[workload]: decides whether an unknown route of this workload scores. */
+  workloadSamples: number;
+  /** Keyed `<workload> <METHOD> <template>`, as in the model. */
+  routes: Record<string, { mode: RouteMode; count: number; limits: number[]; params: Record<string, { chars: string; maxLength: number; count: number }> }>;
+}
+
+/** An Envoy cluster that reaches the control plane's admin `/telemetry` endpoint. */
+export interface FilterTelemetry {
+  cluster: string;
+  authority: string;
+  path: string;
+  /** Observations per POST. */
+  maxBatch: number;
+  /** A partial batch is sent after this long. */
+  flushMs: number;
+}
+
+export interface FilterConfigOptions {
+  readonly telemetry?: FilterTelemetry;
+}
+
+function modelSection(model: AnomalyModel, workload: string): FilterAnomalyModel {
+  const prefix = `${workload} `;
+  const routes: FilterAnomalyModel['routes'] = {};
+  for (const [key, r] of Object.entries(model.routes)) {
+    if (!key.startsWith(prefix)) continue;
+    const params: Record<string, { chars: string; maxLength: number; count: number }> = {};
+    for (const [name, p] of Object.entries(r.params)) params[name] = { chars: p.chars, maxLength: p.maxLength, count: p.count };
+    routes[key] = { mode: r.mode, count: r.count, limits: [...r.limits], params };
+  }
+  return {
+    version: model.version, features: [...model.features], global: { limits: [...model.global.limits] },
+    workloadSamples: model.workloads[workload] ?? 0, routes,
+  };
 }
 
 function patternText(p: PathPattern): string {
@@ -64,8 +114,14 @@ function filterSegment(s: CompiledSegment): FilterSegment {
   };
 }
 
-export function filterConfigFor(policy: CompiledPolicy, workload: CompiledWorkload): FilterConfig {
-  return {
+/**
+ * The plugin configuration of `workload`. With a model, `anomaly.model` carries the baselines of
+ * this workload's routes; `options.telemetry` adds the `telemetry` section (off by default).
+ */
+export function filterConfigFor(
+  policy: CompiledPolicy, workload: CompiledWorkload, model: AnomalyModel | null = null, options: FilterConfigOptions = {},
+): FilterConfig {
+  const config: FilterConfig = {
     version: policy.version,
     workload: workload.key,
     identity: workload.identity,
@@ -93,4 +149,7 @@ export function filterConfigFor(policy: CompiledPolicy, workload: CompiledWorklo
       signatures: SIGNATURES.map((s) => ({ id: s.id, points: s.points, patterns: [...s.patterns] })),
     },
   };
+  if (model) config.anomaly.model = modelSection(model, workload.key);
+  if (options.telemetry) config.telemetry = { ...options.telemetry };
+  return config;
 }

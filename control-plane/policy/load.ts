@@ -36,11 +36,7 @@ export function parsePolicy(text: string, file: string): LoadResult {
   if (!built || schemaErrors.length > 0) return { ok: false, errors, warnings, file };
   const policy = built.policy;
   if (errors.length > 0) return { ok: false, errors, warnings, file };
-  const origin: CompileOrigin = {
-    file,
-    segmentPositions: policy.spec.segments.map((_, i) => source.position(['spec', 'segments', i])),
-    egressPositions: policy.spec.egress.map((_, i) => source.position(['spec', 'egress', i])),
-  };
+  const origin: CompileOrigin = { file, positionOf: (list, i) => source.position(['spec', list, i]) };
   return { ok: true, policy, origin, warnings, file };
 }
 
