@@ -12,6 +12,9 @@ import { findingJson } from './format.js';
 import type { PolicyUnderAudit } from './policy-audit.js';
 import { readDrift, type DriftResult } from './drift.js';
 
+/** How long an audit waits after a policy change, so that pushing the new version comes first. */
+const AUDIT_DELAY_MS = 1000;
+
 export interface AuditComponentOptions {
   /** For the generated-config check (MG-WASM-001); null skips it. */
   readonly wasmDir?: string | null;
@@ -49,8 +52,18 @@ class ServeAudit {
     return [...(this.report?.findings ?? []), ...(this.drift.available ? this.drift.findings : [])].sort(compareFindings);
   }
 
-  audit(policy: CompiledPolicy): void {
+  /** The newest policy asked for; older ones still waiting are skipped. */
+  private latest: CompiledPolicy | null = null;
+
+  /**
+   * Audits a new policy version, after the xDS push has had its turn (the audit of a large policy
+   * holds the event loop for a while), and only the newest of a burst of versions.
+   */
+  audit(policy: CompiledPolicy, delayMs = AUDIT_DELAY_MS): void {
+    this.latest = policy;
     this.chain = this.chain.then(async () => {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if (this.latest !== policy) return;
       this.report = { ...runAudit({ policy: await underAudit(policy), wasmDir: this.options.wasmDir ?? null }), at: new Date().toISOString() };
       this.publish();
       this.ctx.logger.info({ event: 'audit', version: policy.version, findings: countBySeverity(this.report.findings) }, 'policy audited');
@@ -95,7 +108,7 @@ export function auditComponent(options: AuditComponentOptions = {}): Component {
     name: 'audit',
     async start(ctx: ServeContext) {
       const state = new ServeAudit(ctx, options);
-      state.audit(ctx.policies.current);
+      state.audit(ctx.policies.current, 0);
       const unsubscribe = ctx.policies.subscribe((policy) => state.audit(policy));
       state.checkDrift();
       const timer = setInterval(() => state.checkDrift(), options.driftIntervalMs ?? 5000);
