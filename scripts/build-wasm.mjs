@@ -19,7 +19,7 @@ import * as asc from 'assemblyscript/asc';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const defaultOutDir = path.join(root, 'build', 'wasm');
 
-export const FILTERS = ['noop', 'identity', 'egress'];
+export const FILTERS = ['noop', 'identity', 'egress', 'anomaly'];
 export const MAX_MODULE_BYTES = 128 * 1024;
 export const ABORT = 'assembly/sdk/abi/abort/meshguardAbort';
 

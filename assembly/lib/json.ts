@@ -1,6 +1,7 @@
 // A small strict JSON parser (RFC 8259) for the plugin configuration, which is parsed once per
 // onConfigure: a plain tree, duplicate keys rejected, nesting limited.
 import { ByteBuf } from "../sdk/bytes";
+import { parseDecimal } from "./decimal";
 
 export enum JsonKind {
   Null = 0,
@@ -121,7 +122,8 @@ class Parser {
     }
     const v = new JsonValue();
     v.kind = JsonKind.Number;
-    v.number = parseFloat(String.UTF8.decodeUnsafe(this.src.ptr + <usize>start, <usize>(this.pos - start)));
+    // Correctly rounded, as JSON.parse: AssemblyScript's parseFloat is not (model limits must match).
+    v.number = parseDecimal(this.src.ptr + <usize>start, this.pos - start);
     return v;
   }
 

@@ -146,7 +146,10 @@ export function onDelete(id: u32): void {
   else if (roots.has(id)) roots.delete(id);
 }
 
-/** Envoy calls back on the root context; deliver to the context that made the call. */
+/**
+ * Envoy calls back on the root context; deliver to the context that made the call, or to that
+ * root when the caller is gone (a stream that ended while its call was in flight).
+ */
 export function onHttpCallResponse(rootId: u32, callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
   let target: Context | null = null;
   if (callouts.has(callId)) {
@@ -154,9 +157,8 @@ export function onHttpCallResponse(rootId: u32, callId: u32, numHeaders: u32, bo
     callouts.delete(callId);
     target = anyContext(origin);
     if (target !== null && origin != rootId) proxy_set_effective_context(origin);
-  } else {
-    target = root(rootId);
   }
+  if (target === null) target = root(rootId);
   if (target !== null) target.onHttpCallResponse(callId, numHeaders, bodySize, numTrailers);
 }
 

@@ -157,7 +157,7 @@ export function scoreWithModel(http: HttpInput, workload: string | null, model: 
   let charset = 0;
   if (own && own.count >= MIN_ROUTE_SAMPLES) {
     for (const [name, value] of features.params) {
-      const known = own.params[name];
+      const known = Object.hasOwn(own.params, name) ? own.params[name] : undefined;
       if (!known) {
         if (!hits.includes(`param:${name}`)) hits.push(`param:${name}`);
         param += PARAM_POINTS;

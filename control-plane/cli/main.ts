@@ -8,6 +8,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
   serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--redis URL]' },
   check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
+  replay: { run: async () => (await import('./replay.js')).replayCommand, summary: 'replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]' },
   validate: { run: async () => validateCommand, summary: 'validate FILE' },
   learn: { run: async () => (await import('./learn.js')).learnCommand, summary: 'learn --requests FILE --out MODEL' },
   score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },

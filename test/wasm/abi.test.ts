@@ -82,7 +82,7 @@ const CALLBACKS: Record<string, { params: string; results: string }> = {
   proxy_on_upstream_connection_close: sig([I, I]),
 };
 
-const MODULES = ['noop', 'identity', 'egress'] as const;
+const MODULES = ['noop', 'identity', 'egress', 'anomaly'] as const;
 
 describe.each(MODULES)('%s.wasm', (name) => {
   let built: BuiltFilter;

@@ -8,11 +8,13 @@ import {
 } from "../../sdk";
 import { normalizePath, PathError } from "../../lib/path";
 import { isSpiffeId } from "../../lib/spiffe";
+import { JsonKind } from "../../lib/json";
 import { ConfigReader } from "../common/config_reader";
 import { DenyReply, RULE_HEADER } from "../common/deny_reply";
 import {
   readAddressIp, readConfigDocument, readDestinationPort, rejectConfiguration, SOURCE_ADDRESS,
 } from "../common/request_facts";
+import { readTelemetryConfig, TelemetryBatcher } from "../common/telemetry";
 import { InboundConfig, readInboundConfig } from "./config";
 import { decideInbound, InboundRequest, InboundVerdict } from "./decide";
 
@@ -25,6 +27,8 @@ const MESHGUARD_PREFIX = ByteBuf.fromString("x-meshguard-");
 const XFCC = ByteBuf.fromString("x-forwarded-client-cert");
 const PATH = ByteBuf.fromString(":path");
 const METHOD = ByteBuf.fromString(":method");
+/** The :path as sent, for telemetry. */
+const rawPath = new ByteBuf(256);
 
 // Per-request scratch, reused: a VM runs one callback at a time and all the work of a request
 // happens inside onRequestHeaders.
@@ -39,6 +43,8 @@ class IdentityRoot extends RootContext {
   allowed: Counter | null = null;
   denied: Counter | null = null;
   stripped: Counter | null = null;
+  telemetry: TelemetryBatcher | null = null;
+  reportAllowed: bool = true;
 
   onConfigure(size: u32): bool {
     const r = new ConfigReader();
@@ -46,6 +52,14 @@ class IdentityRoot extends RootContext {
     if (doc === null) return false;
     const config = readInboundConfig(r, doc);
     if (config === null) return rejectConfiguration("identity", r);
+    const telemetry = readTelemetryConfig(r, doc);
+    if (!r.ok) return rejectConfiguration("identity", r);
+    if (this.telemetry !== null) this.telemetry!.flush();
+    this.telemetry = telemetry !== null ? new TelemetryBatcher(telemetry, config.workload) : null;
+    // Allowed requests are reported by the anomaly filter when it scores them; with scoring off, here.
+    const anomaly = doc.get("anomaly");
+    const mode = anomaly !== null && anomaly.kind == JsonKind.Object ? anomaly.get("mode") : null;
+    this.reportAllowed = mode === null || mode.kind != JsonKind.String || mode.text == "off";
     this.config = config;
     if (this.allowed === null) {
       this.allowed = new Counter("meshguard_identity_allowed");
@@ -55,6 +69,21 @@ class IdentityRoot extends RootContext {
     logInfo("meshguard identity: configured " + config.workload + " (policy " + config.version + ", " +
       config.segments.length.toString() + " segments)");
     return true;
+  }
+
+  onTick(): void {
+    if (this.telemetry !== null) this.telemetry!.flush();
+  }
+
+  onHttpCallResponse(callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    if (this.telemetry !== null) this.telemetry!.onResponse(callId, numHeaders);
+  }
+
+  /** One observation per decided request: denials always, allowed ones unless anomaly reports them. */
+  observe(allowed: bool): void {
+    const telemetry = this.telemetry;
+    if (telemetry === null || (allowed && !this.reportAllowed)) return;
+    telemetry.add(request.principal, request.method, rawPath, verdict.status, -1);
   }
 
   newHttpContext(contextId: u32): HttpContext | null {
@@ -67,6 +96,7 @@ function stripAndRead(): i32 {
   let removed = 0;
   let sawPath = false;
   request.method.clear();
+  rawPath.clear();
   request.pathError = PathError.NotAbsolute;
   if (!getHeaderPairs(MapType.HttpRequestHeaders, headerPairs) || !pairs.reset(headerPairs)) return 0;
   while (pairs.next()) {
@@ -79,6 +109,7 @@ function stripAndRead(): i32 {
       removed++;
     } else if (!sawPath && bytesEqual(key, keyLength, PATH.ptr, PATH.length)) {
       sawPath = true;
+      rawPath.set(pairs.valuePtr, pairs.valueLength);
       request.pathError = normalizePath(pairs.valuePtr, pairs.valueLength, request.path);
     } else if (request.method.length == 0 && bytesEqual(key, keyLength, METHOD.ptr, METHOD.length)) {
       request.method.set(pairs.valuePtr, pairs.valueLength);
@@ -111,9 +142,11 @@ class IdentityStream extends HttpContext {
       if (request.principalWellFormed) replaceRequestHeader(SOURCE_HEADER, request.principal);
       const segment = verdict.segment;
       if (segment !== null) replaceRequestHeader(RULE_HEADER, segment.name);
+      root.observe(true);
       return HeadersStatus.Continue;
     }
     root.denied!.increment();
+    root.observe(false);
     if (logEnabled(LogLevel.Debug)) {
       logBytes(LogLevel.Debug, "meshguard identity: " + verdict.status.toString() + " " + verdict.reason + " principal=", request.principal);
     }

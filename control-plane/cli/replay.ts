@@ -1,0 +1,100 @@
+// `meshguard replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]`:
+// CheckRequest JSONL through the workload's wasm filters (build/wasm/*.wasm) in the proxy-wasm
+// host; the same output contract as `check` (one verdict line per request, `{"error": …}` for a
+// bad line and exit status 2). The mapping is described in control-plane/wasm-host/replay.ts.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RequestFieldError } from '../authz/check-request.js';
+import { formatDiagnostic } from '../policy/diagnostics.js';
+import { filterConfigFor } from '../policy/filter-config.js';
+import { loadCompiledPolicy } from '../policy/load.js';
+import { Replayer, type ReplayModules } from '../wasm-host/replay.js';
+import { parse, required, UsageError } from './args.js';
+import { LineWriter, readLines } from './io.js';
+
+const MODULES = ['identity', 'anomaly', 'egress'] as const;
+
+/** The repository this file belongs to (sources or dist/), found by its build script. */
+function repoRoot(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'scripts', 'build-wasm.mjs'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+interface BuildScript {
+  buildFilter(name: string, outDir: string): Promise<{ file: string; bytes: number }>;
+}
+
+/** The built modules; missing ones are built first with scripts/build-wasm.mjs (and said so). */
+export async function loadModules(wasmDir: string, log: (line: string) => void): Promise<ReplayModules> {
+  const missing = MODULES.filter((m) => !existsSync(path.join(wasmDir, `${m}.wasm`)));
+  if (missing.length > 0) {
+    const root = repoRoot();
+    if (root === null) throw new Error(`${missing.map((m) => `${m}.wasm`).join(', ')} missing in ${wasmDir}, and no scripts/build-wasm.mjs to build them`);
+    log(`meshguard replay: ${missing.map((m) => path.join(wasmDir, `${m}.wasm`)).join(', ')} missing; building with scripts/build-wasm.mjs (npm run build:wasm)`);
+    const script = (await import(pathToFileURL(path.join(root, 'scripts', 'build-wasm.mjs')).href)) as BuildScript;
+    for (const m of missing) {
+      const built = await script.buildFilter(m, wasmDir);
+      log(`meshguard replay: built ${built.file} (${built.bytes} bytes)`);
+    }
+  }
+  const read = async (m: string) => new Uint8Array(await readFile(path.join(wasmDir, `${m}.wasm`)));
+  return { identity: await read('identity'), anomaly: await read('anomaly'), egress: await read('egress') };
+}
+
+export function defaultWasmDir(): string {
+  const root = repoRoot();
+  return root === null ? path.resolve('build', 'wasm') : path.join(root, 'build', 'wasm');
+}
+
+/** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
+export async function replayLine(replayer: Replayer, line: string, lineNumber: number): Promise<string> {
+  let request: unknown;
+  try {
+    request = JSON.parse(line);
+  } catch (err) {
+    return JSON.stringify({ error: `line ${lineNumber}: invalid JSON: ${(err as Error).message}` });
+  }
+  try {
+    return JSON.stringify(await replayer.decide(request));
+  } catch (err) {
+    if (err instanceof RequestFieldError) return JSON.stringify({ error: `line ${lineNumber}: ${err.message}` });
+    throw err;
+  }
+}
+
+export async function replayCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    policy: { type: 'string' }, workload: { type: 'string' }, requests: { type: 'string', default: '-' }, 'wasm-dir': { type: 'string' },
+  });
+  const workloadKey = required(values, 'workload');
+  const loaded = await loadCompiledPolicy(required(values, 'policy'));
+  for (const w of loaded.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  if (!loaded.ok) {
+    for (const e of loaded.errors) process.stderr.write(formatDiagnostic(e) + '\n');
+    return 1;
+  }
+  const workload = loaded.compiled.workloads.get(workloadKey);
+  if (!workload) throw new UsageError(`--workload ${workloadKey}: no such workload in the policy (have: ${[...loaded.compiled.workloads.keys()].join(', ')})`);
+  const wasmDir = typeof values['wasm-dir'] === 'string' ? path.resolve(values['wasm-dir']) : defaultWasmDir();
+  const modules = await loadModules(wasmDir, (l) => process.stderr.write(`${l}\n`));
+  const replayer = await Replayer.create(JSON.stringify(filterConfigFor(loaded.compiled, workload)), modules);
+  const out = new LineWriter();
+  let lineNumber = 0;
+  let bad = 0;
+  for await (const line of readLines(values.requests as string)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const verdict = await replayLine(replayer, line, lineNumber);
+    if (verdict.startsWith('{"error"')) bad++;
+    await out.line(verdict);
+  }
+  await out.flush();
+  return bad > 0 ? 2 : 0;
+}
