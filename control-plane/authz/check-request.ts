@@ -51,11 +51,14 @@ function port(o: Obj, path: string): number | null {
 function stringMap(v: unknown, path: string, lowerKeys: boolean): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (!isObject(v)) throw new RequestFieldError(path, 'must be an object of strings');
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A plain object keeps V8's fast property lookups. Only fixed names are ever read from it, none of
+  // them on Object.prototype; "__proto__" (no HTTP header or extension is called that) is dropped.
+  const out: Record<string, string> = {};
   for (const key of Object.keys(v)) {
     const value = v[key];
     if (typeof value !== 'string') throw new RequestFieldError(`${path}.${key}`, 'must be a string');
-    out[lowerKeys ? asciiLower(key) : key] = value;
+    const name = lowerKeys ? asciiLower(key) : key;
+    if (name !== '__proto__') out[name] = value;
   }
   return out;
 }

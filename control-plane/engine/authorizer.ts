@@ -19,15 +19,15 @@ export interface AuthzResult extends Verdict {
   readonly quarantined: boolean;
 }
 
-function result(d: Decision, anomaly: AnomalyScore | null): AuthzResult {
+function result(d: Decision, input: CheckInput, anomaly: AnomalyScore | null): AuthzResult {
   return {
     decision: d.decision, status: d.status, rule: d.rule, reason: d.reason,
-    direction: d.direction, source: d.source, retryAfterSeconds: null, anomaly, dnsSuspicious: d.dnsSuspicious, quarantined: false,
+    direction: d.direction, source: input.source.principal, retryAfterSeconds: null, anomaly, dnsSuspicious: d.dnsSuspicious, quarantined: false,
   };
 }
 
-function limited(d: Decision, retryAfterSeconds: number): AuthzResult {
-  return { ...result(d, null), decision: 'deny', status: 429, reason: `rate limit of segment ${d.rule} exceeded`, retryAfterSeconds };
+function limited(d: Decision, input: CheckInput, retryAfterSeconds: number): AuthzResult {
+  return { ...result(d, input, null), decision: 'deny', status: 429, reason: `rate limit of segment ${d.rule} exceeded`, retryAfterSeconds };
 }
 
 export class Authorizer {
@@ -86,7 +86,7 @@ export class Authorizer {
   private afterLimits(policy: CompiledPolicy, d: Decision, input: CheckInput, taken: readonly RateLimitResult[]): AuthzResult {
     let retry = 0;
     for (const t of taken) if (!t.allowed) retry = Math.max(retry, t.retryAfterSeconds);
-    return retry > 0 ? limited(d, retry) : this.scored(policy, d, input);
+    return retry > 0 ? limited(d, input, retry) : this.scored(policy, d, input);
   }
 
   /**
@@ -95,17 +95,17 @@ export class Authorizer {
    */
   private scored(policy: CompiledPolicy, d: Decision, input: CheckInput): AuthzResult {
     const mode = policy.anomaly.mode;
-    if (mode === 'off' || d.decision === 'deny' || d.direction !== 'inbound' || !input.http) return result(d, null);
+    if (mode === 'off' || d.decision === 'deny' || d.direction !== 'inbound' || !input.http) return result(d, input, null);
     const s = scoreWithModel(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, this.model);
     const anomaly: AnomalyScore = { score: s.score, hits: s.hits };
     const threshold = policy.anomaly.threshold;
     const enforced = s.signatureScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
     if (mode === 'enforce' && enforced) {
       return {
-        ...result(d, anomaly), decision: 'deny', status: 403, rule: null,
+        ...result(d, input, anomaly), decision: 'deny', status: 403, rule: null,
         reason: `anomaly score ${s.score} reaches threshold ${threshold} (${s.hits.join(', ')})`,
       };
     }
-    return result(d, anomaly);
+    return result(d, input, anomaly);
   }
 }

@@ -9,5 +9,5 @@ export function decide(policy: CompiledPolicy, input: CheckInput): Decision {
   const direction = input.contextExtensions[CONTEXT_DIRECTION];
   if (direction === undefined || direction === 'inbound') return decideInbound(policy, input);
   if (direction === 'outbound') return decideEgress(policy, input);
-  return deny('inbound', input.source.principal, 403, null, `unknown ${CONTEXT_DIRECTION} "${direction}"`);
+  return deny('inbound', 403, null, `unknown ${CONTEXT_DIRECTION} "${direction}"`);
 }

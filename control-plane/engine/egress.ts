@@ -5,7 +5,7 @@ import { canonicalHost, type CanonicalHost } from './host.js';
 import { dnsTunnelSuspicion } from './dns-tunnel.js';
 import { isBlocked } from './inbound.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
-import { allow, deny, type Decision } from './verdict.js';
+import { allow, allowedBy, deny, type Decision } from './verdict.js';
 
 type Host = Extract<CanonicalHost, { ok: true }>;
 
@@ -53,42 +53,41 @@ function inMesh(p: CompiledPolicy, host: Host): boolean {
   return false;
 }
 
-function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: number | null, source: string): Decision {
+function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: number | null): Decision {
   if (w.egress.length === 0) {
     const reason = `no egress rule selects ${w.key}: default ${p.defaults.egress}`;
-    return p.defaults.egress === 'allow' ? allow('outbound', source, null, reason) : deny('outbound', source, 403, null, reason);
+    return p.defaults.egress === 'allow' ? allow('outbound', null, reason) : deny('outbound', 403, null, reason);
   }
   for (const rule of w.egress) {
     if (hostMatches(rule, host) && (rule.ports === null || (port !== null && rule.ports.has(port)))) {
-      return allow('outbound', source, rule.name, rule.allowReason);
+      return allowedBy(rule, 'outbound');
     }
   }
-  return deny('outbound', source, 403, null, `no egress rule allows ${w.key} to reach ${host.host}${port === null ? '' : ':' + port}`);
+  return deny('outbound', 403, null, `no egress rule allows ${w.key} to reach ${host.host}${port === null ? '' : ':' + port}`);
 }
 
 export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
-  const source = input.source.principal;
   const workloads = sources(p, input);
-  if (!workloads) return deny('outbound', source, 403, null, 'unknown source workload');
+  if (!workloads) return deny('outbound', 403, null, 'unknown source workload');
   const authority = authorityOf(input);
-  if (authority === null) return deny('outbound', source, 403, null, 'no destination host');
+  if (authority === null) return deny('outbound', 403, null, 'no destination host');
   const host = canonicalHost(authority);
-  if (!host.ok) return deny('outbound', source, 403, null, `bad host: ${host.reason}`);
+  if (!host.ok) return deny('outbound', 403, null, `bad host: ${host.reason}`);
   if ((host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address)) {
-    return deny('outbound', source, 403, null, 'destination is blocklisted');
+    return deny('outbound', 403, null, 'destination is blocklisted');
   }
   const mesh = inMesh(p, host);
   const suspicion = host.kind === 'name' && !mesh ? dnsTunnelSuspicion(host.host, p.dnsTunneling) : null;
   if (suspicion !== null && p.dnsTunneling.mode === 'enforce') {
-    return { ...deny('outbound', source, 403, null, `possible DNS tunnelling: ${suspicion}`), dnsSuspicious: true };
+    return { ...deny('outbound', 403, null, `possible DNS tunnelling: ${suspicion}`), dnsSuspicious: true };
   }
   let decision: Decision;
-  if (mesh) decision = allow('outbound', source, null, `in-mesh host ${host.host}`);
+  if (mesh) decision = allow('outbound', null, `in-mesh host ${host.host}`);
   else {
     const port = portOf(host, input);
-    decision = decideFor(p, workloads[0]!, host, port, source);
+    decision = decideFor(p, workloads[0]!, host, port);
     for (let i = 1; i < workloads.length && decision.decision === 'allow'; i++) {
-      const next = decideFor(p, workloads[i]!, host, port, source);
+      const next = decideFor(p, workloads[i]!, host, port);
       if (next.decision === 'deny') decision = next;
     }
   }

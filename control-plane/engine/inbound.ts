@@ -5,7 +5,7 @@ import { parseSpiffeId } from '../policy/spiffe.js';
 import { parseIP } from './ip.js';
 import { normalizePath } from './path.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
-import { allow, deny, type Decision } from './verdict.js';
+import { allow, allowedBy, deny, memoized, type Decision } from './verdict.js';
 
 function pathMatches(pattern: PathPattern, path: string): boolean {
   switch (pattern.kind) {
@@ -37,19 +37,6 @@ const NONE: readonly CompiledSegment[] = [];
 const END = Number.MAX_SAFE_INTEGER;
 
 type ParsedId = ReturnType<typeof parseSpiffeId>;
-const MAX_PARSED_IDS = 4096;
-const parsedIds = new Map<string, ParsedId>();
-
-/** parseSpiffeId, memoized: source identities repeat from request to request. Bounded; cleared when full. */
-function parseSource(source: string): ParsedId {
-  let parsed = parsedIds.get(source);
-  if (parsed === undefined) {
-    if (parsedIds.size >= MAX_PARSED_IDS) parsedIds.clear();
-    parsed = parseSpiffeId(source);
-    parsedIds.set(source, parsed);
-  }
-  return parsed;
-}
 
 /** The namespace of a parsed Kubernetes identity of the policy's trust domain (as identityNamespace). */
 function namespaceOf(parsed: NonNullable<ParsedId>, trustDomain: string): string | null {
@@ -64,44 +51,70 @@ function admitsByPrefix(s: CompiledSegment, source: string): boolean {
 }
 
 /**
- * The first segment in file order that selects this destination, admits the source and allows the
- * request, or null. Walks the by-identity, by-namespace and by-prefix lists (each already in file
- * order) as one merged list without building it, and parses the source SPIFFE ID at most once.
+ * The segments that select this destination and admit the source, in file order: the by-identity,
+ * by-namespace and by-prefix lists (each already in file order) merged.
  */
-function firstAllowing(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): CompiledSegment | null {
-  if (source === '') return null;
+function candidatesOf(p: CompiledPolicy, d: CompiledWorkload, source: string): readonly CompiledSegment[] {
   const index = d.inbound;
   const exact = index.byIdentity.get(source) ?? NONE;
-  const parsed = index.byNamespace.size > 0 || index.withPrefixes.length > 0 ? parseSource(source) : null;
+  const parsed = index.byNamespace.size > 0 || index.withPrefixes.length > 0 ? parseSpiffeId(source) : null;
   const ns = parsed !== null && index.byNamespace.size > 0 ? namespaceOf(parsed, p.trustDomain) : null;
   const byNs = ns === null ? NONE : index.byNamespace.get(ns) ?? NONE;
-  const byPrefix = parsed !== null ? index.withPrefixes : NONE;
+  const byPrefix = parsed !== null ? index.withPrefixes.filter((s) => admitsByPrefix(s, source)) : NONE;
+  if (byNs.length === 0 && byPrefix.length === 0) return exact;
+  const merged: CompiledSegment[] = [];
   let i = 0;
   let j = 0;
   let k = 0;
   for (;;) {
-    while (k < byPrefix.length && !admitsByPrefix(byPrefix[k]!, source)) k++;
     const a = i < exact.length ? exact[i]!.index : END;
     const b = j < byNs.length ? byNs[j]!.index : END;
     const c = k < byPrefix.length ? byPrefix[k]!.index : END;
     const next = Math.min(a, b, c);
-    if (next === END) return null;
-    const s = a === next ? exact[i]! : b === next ? byNs[j]! : byPrefix[k]!;
+    if (next === END) return merged;
+    merged.push(a === next ? exact[i]! : b === next ? byNs[j]! : byPrefix[k]!);
     if (a === next) i++;
     if (b === next) j++;
     if (c === next) k++;
-    if (segmentAllows(s, method, path, port)) return s;
   }
+}
+
+/**
+ * Candidates per (destination, source), remembered: callers of a workload are few and repeat, so
+ * the merge above runs once per pair (cilium's per-identity policy cache). Bounded per workload.
+ */
+const MAX_SOURCES_PER_WORKLOAD = 1024;
+const candidateMemo = new WeakMap<CompiledWorkload, Map<string, readonly CompiledSegment[]>>();
+
+function candidates(p: CompiledPolicy, d: CompiledWorkload, source: string): readonly CompiledSegment[] {
+  let memo = candidateMemo.get(d);
+  if (!memo) candidateMemo.set(d, (memo = new Map()));
+  let list = memo.get(source);
+  if (list === undefined) {
+    if (memo.size >= MAX_SOURCES_PER_WORKLOAD) memo.clear();
+    list = candidatesOf(p, d, source);
+    memo.set(source, list);
+  }
+  return list;
+}
+
+/** The first segment in file order that selects this destination, admits the source and allows the request. */
+function firstAllowing(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): CompiledSegment | null {
+  if (source === '') return null;
+  for (const s of candidates(p, d, source)) if (segmentAllows(s, method, path, port)) return s;
+  return null;
 }
 
 function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null): Decision {
   if (d.inbound.segments.length === 0) {
-    const reason = `no segment selects ${d.key}: default ${p.defaults.inbound}`;
-    return p.defaults.inbound === 'allow' ? allow('inbound', source, null, reason) : deny('inbound', source, 403, null, reason);
+    return memoized(d.inbound, () => {
+      const reason = `no segment selects ${d.key}: default ${p.defaults.inbound}`;
+      return p.defaults.inbound === 'allow' ? allow('inbound', null, reason) : deny('inbound', 403, null, reason);
+    });
   }
   const s = firstAllowing(p, d, source, method, path, port);
-  if (s !== null) return allow('inbound', source, s.name, s.allowReason, s.rateLimit ? [s] : NONE);
-  return deny('inbound', source, 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
+  if (s !== null) return allowedBy(s, 'inbound', s.rateLimit ? s : null);
+  return deny('inbound', 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
 }
 
 function destinations(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkload[] | null {
@@ -124,14 +137,14 @@ export function isBlocked(p: CompiledPolicy, address: string | null): boolean {
 export function decideInbound(p: CompiledPolicy, input: CheckInput): Decision {
   const source = input.source.principal;
   const targets = destinations(p, input);
-  if (!targets) return deny('inbound', source, 403, null, 'unknown destination workload');
-  if (isBlocked(p, input.source.address)) return deny('inbound', source, 403, null, 'source address is blocklisted');
-  if (p.defaults.mtls === 'strict' && source === '') return deny('inbound', source, 403, null, 'mTLS is strict and the request has no verified peer identity');
+  if (!targets) return deny('inbound', 403, null, 'unknown destination workload');
+  if (isBlocked(p, input.source.address)) return deny('inbound', 403, null, 'source address is blocklisted');
+  if (p.defaults.mtls === 'strict' && source === '') return deny('inbound', 403, null, 'mTLS is strict and the request has no verified peer identity');
   let path: string | null = null;
   let method: string | null = null;
   if (input.http) {
     const normalized = normalizePath(input.http.path ?? '');
-    if (!normalized.ok) return deny('inbound', source, 400, null, `bad path: ${normalized.reason}`);
+    if (!normalized.ok) return deny('inbound', 400, null, `bad path: ${normalized.reason}`);
     path = normalized.path;
     method = input.http.method;
   }

@@ -14,20 +14,36 @@ export interface Verdict {
 /** A verdict from the pure policy decision, before rate limits and anomaly scoring. */
 export interface Decision extends Verdict {
   readonly direction: 'inbound' | 'outbound';
-  /** The verified source identity, "" when none. */
-  readonly source: string;
   /** Allowing segments that carry a rate limit (one per destination workload). */
   readonly limited: readonly CompiledSegment[];
   /** Egress: the host name looked suspicious for DNS tunnelling (reported, maybe denied). */
   readonly dnsSuspicious: boolean;
 }
 
-export function allow(direction: Decision['direction'], source: string, rule: string | null, reason: string, limited: readonly CompiledSegment[] = []): Decision {
-  return { decision: 'allow', status: 200, rule, reason, direction, source, limited, dnsSuspicious: false };
+const NO_LIMITS: readonly CompiledSegment[] = Object.freeze([]);
+
+export function allow(direction: Decision['direction'], rule: string | null, reason: string, limited: readonly CompiledSegment[] = NO_LIMITS): Decision {
+  return { decision: 'allow', status: 200, rule, reason, direction, limited, dnsSuspicious: false };
 }
 
-export function deny(direction: Decision['direction'], source: string, status: 400 | 403, rule: string | null, reason: string): Decision {
-  return { decision: 'deny', status, rule, reason, direction, source, limited: [], dnsSuspicious: false };
+export function deny(direction: Decision['direction'], status: 400 | 403, rule: string | null, reason: string): Decision {
+  return { decision: 'deny', status, rule, reason, direction, limited: NO_LIMITS, dnsSuspicious: false };
+}
+
+/** One shared, frozen decision per allowing rule: allows on the hot path allocate nothing. */
+const allowed = new WeakMap<object, Decision>();
+
+export function allowedBy(rule: { readonly name: string; readonly allowReason: string }, direction: Decision['direction'], limitedBy: CompiledSegment | null = null): Decision {
+  let d = allowed.get(rule);
+  if (!d) allowed.set(rule, (d = Object.freeze(allow(direction, rule.name, rule.allowReason, limitedBy ? Object.freeze([limitedBy]) : NO_LIMITS))));
+  return d;
+}
+
+/** The same for decisions that depend only on a key object (e.g. a workload's default). */
+export function memoized(key: object, make: () => Decision): Decision {
+  let d = allowed.get(key);
+  if (!d) allowed.set(key, (d = Object.freeze(make())));
+  return d;
 }
 
 /** The four fields of the CLI contract, in its key order. */

@@ -61,6 +61,11 @@ function keyOf(text: string): { key: string; length: number } | null {
 
 export class BlockLocator {
   private readonly lines: Line[];
+  /** Per scope (`from:to`): its keys' line numbers, and its sequence items' line numbers — built once, so lookups stay cheap. */
+  private readonly keyIndex = new Map<string, Map<string, number>>();
+  private readonly itemIndex = new Map<string, number[]>();
+  /** Answers already worked out, per `from:to:key-or-index` (finding a block's end scans it). */
+  private readonly found = new Map<string, Found | null>();
 
   constructor(text: string) {
     this.lines = scanLines(text);
@@ -75,7 +80,12 @@ export class BlockLocator {
     for (let p = 0; p < path.length; p++) {
       const part = path[p]!;
       const last = p === path.length - 1;
-      const found = typeof part === 'number' ? this.item(from, to, part) : this.key(from, to, part);
+      const id = `${from}:${to}:${typeof part}:${part}`;
+      let found = this.found.get(id);
+      if (found === undefined) {
+        found = typeof part === 'number' ? this.item(from, to, part) : this.key(from, to, part);
+        this.found.set(id, found);
+      }
       if (!found) return null;
       if (last) return atKey && typeof part !== 'number' ? found.keyOffset : found.valueOffset;
       if (found.inline !== null || found.from >= found.to) return null;
@@ -86,49 +96,76 @@ export class BlockLocator {
     return offset;
   }
 
-  private key(from: number, to: number, name: string): Found | null {
+  private keysOf(from: number, to: number): Map<string, number> {
+    const id = `${from}:${to}`;
+    let keys = this.keyIndex.get(id);
+    if (keys) return keys;
+    keys = new Map();
     const indent = this.lines[from]!.indent;
     for (let i = from; i < to; i++) {
       const line = this.lines[i]!;
       if (line.indent !== indent || (i > from && line.dash !== -1 && line.dash < indent)) continue;
       const k = keyOf(line.text);
-      if (k?.key !== name) continue;
-      const keyOffset = line.start + line.indent;
-      const after = line.text.slice(k.length);
-      const rest = after.trimStart();
-      if (rest !== '' && !rest.startsWith('#')) {
-        if (UNSURE_VALUE.test(rest)) return null;
-        return { keyOffset, valueOffset: keyOffset + k.length + (after.length - rest.length), inline: rest, from: i + 1, to: i + 1 };
-      }
-      let end = i + 1;
-      while (end < to && this.lines[end]!.indent > indent && (this.lines[end]!.dash === -1 || this.lines[end]!.dash > indent)) end++;
-      const next = this.lines[i + 1];
-      if (end === i + 1 || !next) return null;
-      return { keyOffset, valueOffset: next.start + (next.dash !== -1 ? next.dash : next.indent), inline: null, from: i + 1, to: end };
+      if (k && !keys.has(k.key)) keys.set(k.key, i);
     }
-    return null;
+    this.keyIndex.set(id, keys);
+    return keys;
+  }
+
+  private key(from: number, to: number, name: string): Found | null {
+    const i = this.keysOf(from, to).get(name);
+    if (i === undefined) return null;
+    const indent = this.lines[from]!.indent;
+    const line = this.lines[i]!;
+    const k = keyOf(line.text)!;
+    const keyOffset = line.start + line.indent;
+    const after = line.text.slice(k.length);
+    const rest = after.trimStart();
+    if (rest !== '' && !rest.startsWith('#')) {
+      if (UNSURE_VALUE.test(rest)) return null;
+      return { keyOffset, valueOffset: keyOffset + k.length + (after.length - rest.length), inline: rest, from: i + 1, to: i + 1 };
+    }
+    let end = i + 1;
+    while (end < to && this.lines[end]!.indent > indent && (this.lines[end]!.dash === -1 || this.lines[end]!.dash > indent)) end++;
+    const next = this.lines[i + 1];
+    if (end === i + 1 || !next) return null;
+    return { keyOffset, valueOffset: next.start + (next.dash !== -1 ? next.dash : next.indent), inline: null, from: i + 1, to: end };
+  }
+
+  private itemsOf(from: number, to: number): number[] {
+    const id = `${from}:${to}`;
+    let items = this.itemIndex.get(id);
+    if (items) return items;
+    const column = this.lines[from]!.dash;
+    items = [];
+    for (let i = from; i < to; i++) if (this.lines[i]!.dash === column) items.push(i);
+    this.itemIndex.set(id, items);
+    return items;
   }
 
   private item(from: number, to: number, index: number): Found | null {
     const column = this.lines[from]!.dash;
     if (column === -1) return null;
-    let seen = -1;
-    for (let i = from; i < to; i++) {
-      const line = this.lines[i]!;
-      if (line.dash !== column || ++seen !== index) continue;
-      if (line.nested) return null;
-      let end = i + 1;
-      while (end < to && this.lines[end]!.dash !== column && this.lines[end]!.indent > column) end++;
-      const valueOffset = line.start + line.indent;
-      if (line.text === '') {
-        const next = this.lines[i + 1];
-        return next && end > i + 1 ? { keyOffset: valueOffset, valueOffset: next.start + (next.dash !== -1 ? next.dash : next.indent), inline: null, from: i + 1, to: end } : null;
-      }
-      if (UNSURE_VALUE.test(line.text)) return null;
-      // "- key: value": a map whose first key is on the marker's line.
-      if (keyOf(line.text)) return { keyOffset: valueOffset, valueOffset, inline: null, from: i, to: end };
-      return { keyOffset: valueOffset, valueOffset, inline: line.text, from: end, to: end };
+    const items = this.itemsOf(from, to);
+    const i = items[index];
+    if (i === undefined) return null;
+    const line = this.lines[i]!;
+    if (line.nested) return null;
+    const end = items[index + 1] ?? this.itemEnd(i, column, to);
+    const valueOffset = line.start + line.indent;
+    if (line.text === '') {
+      const next = this.lines[i + 1];
+      return next && end > i + 1 ? { keyOffset: valueOffset, valueOffset: next.start + (next.dash !== -1 ? next.dash : next.indent), inline: null, from: i + 1, to: end } : null;
     }
-    return null;
+    if (UNSURE_VALUE.test(line.text)) return null;
+    // "- key: value": a map whose first key is on the marker's line.
+    if (keyOf(line.text)) return { keyOffset: valueOffset, valueOffset, inline: null, from: i, to: end };
+    return { keyOffset: valueOffset, valueOffset, inline: line.text, from: end, to: end };
+  }
+
+  private itemEnd(i: number, column: number, to: number): number {
+    let end = i + 1;
+    while (end < to && this.lines[end]!.dash !== column && this.lines[end]!.indent > column) end++;
+    return end;
   }
 }
