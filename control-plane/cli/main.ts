@@ -6,7 +6,7 @@ import { validateCommand } from './validate.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
-  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--redis URL]' },
+  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--bind ADDR] [--redis URL|none] [--tls-cert F --tls-key F --tls-ca F] [--kubernetes]' },
   check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
   replay: { run: async () => (await import('./replay.js')).replayCommand, summary: 'replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]' },
   validate: { run: async () => validateCommand, summary: 'validate FILE' },
@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },
   suggest: { run: async () => (await import('./suggest.js')).suggestCommand, summary: 'suggest [--flows FILE|-] [--policy FILE] [--name NAME]' },
   release: { run: async () => (await import('./release.js')).releaseCommand, summary: 'release IDENTITY [--redis URL | --admin URL]' },
-  render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config --policy FILE --workload NS/NAME | render istio --policy FILE --out DIR' },
+  render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config|envoy --policy FILE --workload NS/NAME | render istio --policy FILE --out DIR' },
   audit: { run: async () => (await import('./audit.js')).auditCommand, summary: 'audit --policy FILE [--manifests DIR] [--format table|json|sarif] [--fail-on low|medium|high|critical]' },
   graph: { run: async () => (await import('./graph.js')).graphCommand, summary: 'graph --policy FILE [--format dot|mermaid|svg]' },
 };
