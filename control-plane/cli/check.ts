@@ -8,7 +8,7 @@ import { toVerdict } from '../engine/verdict.js';
 import { formatDiagnostic } from '../policy/diagnostics.js';
 import { loadCompiledPolicy } from '../policy/load.js';
 import { parse, required } from './args.js';
-import { LineWriter, readLines } from './io.js';
+import { answerLines } from './io.js';
 
 /** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
 export function checkLine(authorizer: Authorizer, line: string, lineNumber: number): string | Promise<string> {
@@ -55,17 +55,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
   const shared = typeof values.redis === 'string' ? await sharedRateLimits(values.redis, loaded.compiled.name) : null;
   const authorizer = new Authorizer(loaded.compiled, shared?.store ?? new LocalRateLimitStore());
-  const out = new LineWriter();
-  let lineNumber = 0;
-  let bad = 0;
-  for await (const line of readLines(values.requests as string)) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const verdict = await checkLine(authorizer, line, lineNumber);
-    if (verdict.startsWith('{"error"')) bad++;
-    await out.line(verdict);
-  }
-  await out.flush();
+  const status = await answerLines(values.requests as string, (line, n) => checkLine(authorizer, line, n));
   shared?.close();
-  return bad > 0 ? 2 : 0;
+  return status;
 }

@@ -29,3 +29,22 @@ export class LineWriter {
     if (!this.out.write(chunk)) await new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
   }
 }
+
+/**
+ * The `check`/`replay` output loop: one answer line per non-blank input line, in order; an answer
+ * that starts with `{"error"` counts as a bad line. Returns the exit status (2 when any line was bad).
+ */
+export async function answerLines(source: string, answer: (line: string, lineNumber: number) => string | Promise<string>): Promise<number> {
+  const out = new LineWriter();
+  let lineNumber = 0;
+  let bad = 0;
+  for await (const line of readLines(source)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const text = await answer(line, lineNumber);
+    if (text.startsWith('{"error"')) bad++;
+    await out.line(text);
+  }
+  await out.flush();
+  return bad > 0 ? 2 : 0;
+}

@@ -12,7 +12,7 @@ import { filterConfigFor } from '../policy/filter-config.js';
 import { loadCompiledPolicy } from '../policy/load.js';
 import { Replayer, type ReplayModules } from '../wasm-host/replay.js';
 import { parse, required, UsageError } from './args.js';
-import { LineWriter, readLines } from './io.js';
+import { answerLines } from './io.js';
 
 const MODULES = ['identity', 'anomaly', 'egress'] as const;
 
@@ -85,16 +85,5 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const wasmDir = typeof values['wasm-dir'] === 'string' ? path.resolve(values['wasm-dir']) : defaultWasmDir();
   const modules = await loadModules(wasmDir, (l) => process.stderr.write(`${l}\n`));
   const replayer = await Replayer.create(JSON.stringify(filterConfigFor(loaded.compiled, workload)), modules);
-  const out = new LineWriter();
-  let lineNumber = 0;
-  let bad = 0;
-  for await (const line of readLines(values.requests as string)) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const verdict = await replayLine(replayer, line, lineNumber);
-    if (verdict.startsWith('{"error"')) bad++;
-    await out.line(verdict);
-  }
-  await out.flush();
-  return bad > 0 ? 2 : 0;
+  return answerLines(values.requests as string, (line, n) => replayLine(replayer, line, n));
 }

@@ -1,7 +1,8 @@
 // The segmentation graph of a compiled policy: workloads (grouped by namespace), the identities a
 // segment admits that are not inventory workloads (a whole namespace, an exact principal, a prefix),
 // external hosts and CIDRs; allowed calls and egress as edges labelled with methods, paths and ports.
-import type { CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment, PathPattern } from '../policy/compiled.js';
+import { patternText } from '../policy/compile.js';
+import type { CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment } from '../policy/compiled.js';
 import { identityNamespace } from '../policy/spiffe.js';
 
 export type NodeKind = 'workload' | 'namespace' | 'principal' | 'prefix' | 'host' | 'cidr';
@@ -34,14 +35,6 @@ export interface SegmentationGraph {
 export const OTHER_GROUP = '(other identities)';
 export const EGRESS_GROUP = '(egress)';
 
-function patternText(p: PathPattern): string {
-  switch (p.kind) {
-    case 'any': return '*';
-    case 'exact': return p.value;
-    case 'prefix': return `${p.value}*`;
-    case 'suffix': return `*${p.value}`;
-  }
-}
 
 function ruleText(r: CompiledRule): string {
   const parts = [r.methods ? [...r.methods].join(',') : '*'];

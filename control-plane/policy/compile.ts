@@ -35,6 +35,16 @@ function identityOf(policy: Policy, w: Workload): string {
   return workloadIdentity(policy.spec.trustDomain, w.namespace, w.serviceAccount);
 }
 
+/** The pattern as written in a policy (the inverse of compilePathPattern). */
+export function patternText(p: PathPattern): string {
+  switch (p.kind) {
+    case 'any': return '*';
+    case 'exact': return p.value;
+    case 'prefix': return `${p.value}*`;
+    case 'suffix': return `*${p.value}`;
+  }
+}
+
 export function compilePathPattern(pattern: string): PathPattern {
   if (pattern === '*') return { kind: 'any' };
   if (pattern.endsWith('*')) return { kind: 'prefix', value: pattern.slice(0, -1) };

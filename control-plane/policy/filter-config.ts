@@ -2,7 +2,8 @@
 // emitted from the compiled policy. assembly/README.md documents the same format.
 import type { AnomalyModel, RouteMode } from '../anomaly/model.js';
 import { SIGNATURES } from '../anomaly/signatures.js';
-import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern } from './compiled.js';
+import { patternText } from './compile.js';
+import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload } from './compiled.js';
 import type { AnomalyMode, DnsTunneling, RateLimit, Verdict } from './types.js';
 
 export interface FilterRule {
@@ -86,14 +87,6 @@ function modelSection(model: AnomalyModel, workload: string): FilterAnomalyModel
   };
 }
 
-function patternText(p: PathPattern): string {
-  switch (p.kind) {
-    case 'any': return '*';
-    case 'exact': return p.value;
-    case 'prefix': return `${p.value}*`;
-    case 'suffix': return `*${p.value}`;
-  }
-}
 
 function filterRule(rule: CompiledRule): FilterRule {
   const out: FilterRule = {};

@@ -1,6 +1,9 @@
 // Real Redis for tests: the machine's server on 127.0.0.1:6379, or throwaway servers on free ports.
+import { freePort } from './net.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
+
+export { freePort };
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -26,16 +29,6 @@ export async function sharedRedisAvailable(): Promise<boolean> {
   return ok;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RedisServer {
   readonly port: number;

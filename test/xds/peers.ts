@@ -1,13 +1,15 @@
 // Peer processes for the end-to-end tests: proxyless gRPC servers and clients (@grpc/grpc-js-xds)
 // in child processes, each with its own bootstrap file.
+import { freePort } from '../helpers/net.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { grpcBootstrap } from '../../control-plane/xds/bootstrap.js';
 import type { CertFiles } from './certs.js';
+
+export { freePort };
 
 const PEERS = fileURLToPath(new URL('./peers/', import.meta.url));
 
@@ -65,16 +67,6 @@ export class Peer {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export function writeBootstrap(dir: string, name: string, workload: string, xdsPort: number, certs: CertFiles): string {
   const file = join(dir, `bootstrap-${name}.json`);
