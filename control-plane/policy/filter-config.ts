@@ -33,6 +33,8 @@ export interface FilterConfig {
   workload: string;
   identity: string;
   trustDomain: string;
+  /** Quarantined identities (sorted); the identity filter denies them as sources, the egress filter denies this workload's egress when its own identity is listed. */
+  quarantined: string[];
   inbound: { mtls: 'strict' | 'permissive'; selected: boolean; default: Verdict; blocklist: string[]; segments: FilterSegment[] };
   egress: { selected: boolean; default: Verdict; meshDomains: string[]; blocklist: string[]; rules: FilterEgressRule[]; dnsTunneling: DnsTunneling };
   anomaly: {
@@ -70,6 +72,8 @@ export interface FilterTelemetry {
 
 export interface FilterConfigOptions {
   readonly telemetry?: FilterTelemetry;
+  /** Source identities quarantined now (`response.quarantine`): denied as callers, and their own egress. */
+  readonly quarantined?: readonly string[];
 }
 
 function modelSection(model: AnomalyModel, workload: string): FilterAnomalyModel {
@@ -119,6 +123,7 @@ export function filterConfigFor(
     workload: workload.key,
     identity: workload.identity,
     trustDomain: policy.trustDomain,
+    quarantined: [...(options.quarantined ?? [])].sort(),
     inbound: {
       mtls: policy.defaults.mtls,
       selected: workload.inbound.segments.length > 0,

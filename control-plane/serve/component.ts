@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../admin/metrics.js';
 import type { AdminRoutes, ReadinessCheck } from '../admin/server.js';
 import type { DecisionBus } from '../telemetry/decision-bus.js';
+import type { RuntimeOverlay } from './overlay.js';
 import type { PolicyHub } from './policy-hub.js';
 import type { ServeOptions } from './options.js';
 
@@ -12,6 +13,8 @@ export interface ServeContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly policies: PolicyHub;
+  /** The learned model and the quarantined identities, for what the filters are sent. */
+  readonly overlay: RuntimeOverlay;
   readonly decisions: DecisionBus;
   readonly admin: AdminRoutes;
   readonly readiness: ReadinessCheck[];

@@ -9,6 +9,7 @@ import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
 import { DecisionBus } from '../telemetry/decision-bus.js';
 import type { Component, RunningComponent, ServeContext } from './component.js';
 import type { ServeOptions } from './options.js';
+import { RuntimeOverlay } from './overlay.js';
 import { PolicyHub } from './policy-hub.js';
 import { PolicyWatcher } from './policy-watcher.js';
 
@@ -63,7 +64,7 @@ export async function startMeshguard(options: ServeOptions, logger: Logger, comp
   const readiness: ReadinessCheck[] = [];
   const ctx: ServeContext = {
     options, logger, readiness,
-    metrics: new Metrics(), policies: new PolicyHub(), decisions: new DecisionBus(),
+    metrics: new Metrics(), policies: new PolicyHub(), decisions: new DecisionBus(), overlay: new RuntimeOverlay(),
     admin: new AdminRoutes(), status: new Map(),
   };
   const state: PolicyState = { loadedAt: null, lastError: null, reloads: 0 };

@@ -44,10 +44,12 @@ export function quarantineComponent(state: StateComponent): QuarantineComponent 
         onQuarantined(entry: QuarantineEntry) {
           total.inc();
           active.set(s.list().length);
+          ctx.overlay.setQuarantined(s.list().map((e) => e.identity));
           ctx.logger.warn({ event: 'quarantined', ...entry, since: new Date(entry.since).toISOString(), until: new Date(entry.until).toISOString() }, `quarantined ${entry.identity}`);
         },
         onReleased(identity, why) {
           active.set(s.list().length);
+          ctx.overlay.setQuarantined(s.list().map((e) => e.identity));
           ctx.logger.info({ event: 'quarantine_released', identity, why }, `released ${identity}`);
         },
       });

@@ -81,6 +81,7 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
       const settings = () => ({ learning: ctx.policies.current.anomaly.learning, threshold: ctx.policies.current.anomaly.threshold });
       const learner = new OnlineLearner(redis ? new RedisStatsStore(redis, keys.prefix) : new MemoryStatsStore(), settings, () => models.current);
       const unsubscribe = models.subscribe((m) => {
+        ctx.overlay.setModel(m);
         modelRoutes.reset();
         for (const r of Object.values(m.routes)) modelRoutes.labels(r.mode).inc();
         ctx.logger.info({ event: 'anomaly_model', version: m.version, routes: Object.keys(m.routes).length }, 'anomaly model loaded');

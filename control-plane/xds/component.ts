@@ -49,12 +49,16 @@ export function xdsComponent(): Component {
         authzAddress: authzAddress(ctx),
         tls: tls ? { authzIdentity: certificateIdentity(tls) } : null,
         wasm: loadWasmSource(),
+        runtime: () => ctx.overlay.current,
       });
       const cache = new SnapshotCache(ctx.policies.current, builder, { ...DEFAULT_CACHE_OPTIONS, debounceMs: debounceMs() }, (r) => ctx.logger.info({
         event: 'xds_push', policyVersion: r.policyVersion, snapshots: r.keys, waitedMs: r.startedAt - r.editAt, buildMs: Math.round(r.tookMs),
         startedAt: new Date(r.startedAt).toISOString(),
       }, 'policy change pushed to every connected node'));
-      const unsubscribe = ctx.policies.subscribe((policy) => cache.update(policy));
+      const unsubscribePolicy = ctx.policies.subscribe((policy) => cache.update(policy));
+      // A new model or quarantine changes only the filter configs: the same policy, pushed again.
+      const unsubscribeOverlay = ctx.overlay.subscribe(() => cache.update(ctx.policies.current));
+      const unsubscribe = () => { unsubscribePolicy(); unsubscribeOverlay(); };
       const status = new XdsStatus(createXdsMetrics(ctx.metrics.registry), ctx.logger);
       const server = new grpc.Server({
         'grpc.max_concurrent_streams': 1_000_000,

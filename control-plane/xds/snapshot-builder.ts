@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
 import { filterConfigFor } from '../policy/filter-config.js';
+import type { RuntimeState } from '../serve/overlay.js';
 import type { NodeInfo, Snapshot, XdsResource } from './contracts.js';
 import { authzCluster, inboundApp, passthrough, proxylessMeshCluster, sidecarMeshCluster, wasmArtifacts } from './build/clusters.js';
 import { workloadEndpoints } from './build/endpoints.js';
@@ -32,6 +33,8 @@ export interface BuilderSettings {
   readonly wasm: WasmSource;
   /** Sees every resource object before it is encoded (tests check them against the protos). */
   readonly inspect?: (typeUrl: string, name: string, object: Record<string, unknown>) => void;
+  /** Run-time state the filter configs carry: the learned anomaly model, the quarantined identities. */
+  readonly runtime?: () => RuntimeState;
 }
 
 export interface SidecarSettings {
@@ -241,7 +244,8 @@ export class SnapshotBuilder {
   }
 
   private extensionConfigs(policy: CompiledPolicy, w: CompiledWorkload, s: SidecarSettings): XdsResource[] {
-    const json = JSON.stringify(filterConfigFor(policy, w));
+    const runtime = this.settings.runtime?.();
+    const json = JSON.stringify(filterConfigFor(policy, w, runtime?.model ?? null, { quarantined: runtime?.quarantined ?? [] }));
     const wasm = this.settings.wasm;
     return this.resources(EXTENSION_CONFIG, [
       [ECDS_IDENTITY, wasmExtensionConfig(ECDS_IDENTITY, 'identity', json, s.wasmDir, wasm)],

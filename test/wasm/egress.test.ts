@@ -2,7 +2,7 @@
 // (root_id egress-tcp, host from SNI), with the decision of DESIGN.md "Egress decision".
 import { describe, expect, it } from 'vitest';
 import { PluginConfigError, type StreamInfoInput } from '../../control-plane/wasm-host/index.js';
-import { exampleConfig, loadFilter, rejectedConfig, replyHeader, type Config } from './filter-env.js';
+import { exampleConfig, FRONTEND, loadFilter, rejectedConfig, replyHeader, type Config } from './filter-env.js';
 
 const out = (authority: string, scheme = 'https') => ({ ':method': 'GET', ':path': '/v1/charges', ':authority': authority, ':scheme': scheme });
 const to = (destination: string): StreamInfoInput => ({ connection: { source: '10.1.0.30:40000', destination } });
@@ -178,5 +178,15 @@ describe('egress configuration', () => {
       expect(errors[0]).toMatch(rootId ? /^meshguard egress-tcp: rejected plugin configuration: / : /^meshguard egress: rejected plugin configuration: /);
       expect(errors[0]).toContain(message);
     }
+  });
+});
+
+describe('egress of a quarantined workload', () => {
+  it('is denied when the workload’s own identity is in the quarantined list', async () => {
+    const f = await egress((c) => Object.assign(c, { quarantined: [c.identity] }));
+    const r = await f.run(out('api.stripe.com:443'), to('10.1.0.99:443'));
+    expect(r.localReply?.status).toBe(403);
+    const free = await egress((c) => Object.assign(c, { quarantined: [FRONTEND] }));
+    expect((await free.run(out('api.stripe.com:443'), to('10.1.0.99:443'))).localReply).toBeNull();
   });
 });

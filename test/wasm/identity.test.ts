@@ -173,3 +173,14 @@ describe('identity configuration', () => {
     expect(line?.message).toBe('meshguard identity: configured shop/api (policy v1, 2 segments)');
   });
 });
+
+describe('identity denies a quarantined source (response.quarantine, pushed in the config)', () => {
+  it('before any other check, even where a segment would allow it', async () => {
+    const f = await identity((c) => Object.assign(c, { quarantined: [FRONTEND] }));
+    const r = await f.run(GET('/api/items'), peer(FRONTEND));
+    expect(r.localReply?.status).toBe(403);
+    expect(replyHeader(r, 'x-meshguard-reason')).toBe('quarantined');
+    const other = await f.run(GET('/healthz'), peer(`spiffe://${TD}/ns/ops/sa/prober`));
+    expect(other.localReply).toBeNull();
+  });
+});

@@ -42,6 +42,8 @@ export enum DnsTunnelMode {
 export class EgressConfig {
   version: string = "";
   workload: string = "";
+  /** This workload's identity is quarantined: all its egress is denied. */
+  quarantined: bool = false;
   selected: bool = false;
   defaultAllow: bool = false;
   /** Each as ".suffix": a host strictly under it (at a label boundary) is in-mesh. */
@@ -113,6 +115,9 @@ export function readEgressConfig(r: ConfigReader, doc: JsonValue): EgressConfig 
   const config = new EgressConfig();
   config.version = r.string(doc, "version", "version", false);
   config.workload = r.string(doc, "workload", "workload", false);
+  const identity = r.string(doc, "identity", "identity", false);
+  const quarantined = r.strings(doc, "quarantined", "quarantined", true)!;
+  for (let i = 0; i < quarantined.length; i++) if (quarantined[i].toString() == identity) config.quarantined = true;
   const egress = r.object(doc, "egress", "egress", true);
   if (egress === null) return null;
   config.selected = r.bool(egress, "selected", "egress.selected");

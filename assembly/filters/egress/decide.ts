@@ -70,6 +70,7 @@ function portListed(ports: i32[] | null, port: i32): bool {
 
 export function decideEgress(config: EgressConfig, request: EgressRequest, verdict: EgressVerdict): void {
   verdict.dnsFinding = DnsFinding.None;
+  if (config.quarantined) return verdict.set(false, null, "quarantined");
   const host = request.host;
   if (host.kind == HostKind.Reject) return verdict.set(false, null, "invalid-host");
   const isIp = host.kind == HostKind.Ip;

@@ -35,6 +35,8 @@ export class InboundConfig {
   segments: Segment[] = [];
   /** Some rule lists ports: the request's destination port is needed. */
   needsPort: bool = false;
+  /** Quarantined identities: denied as sources before anything else (the engine's order). */
+  quarantined: ByteBuf[] = [];
 }
 
 function readRule(r: ConfigReader, v: JsonValue, path: string, config: InboundConfig): InboundRule {
@@ -84,6 +86,7 @@ export function readInboundConfig(r: ConfigReader, doc: JsonValue): InboundConfi
   config.workload = r.string(doc, "workload", "workload", false);
   config.trustDomain.setString(r.string(doc, "trustDomain", "trustDomain", true));
   if (r.ok && config.trustDomain.length == 0) r.fail("trustDomain", "must not be empty");
+  config.quarantined = r.strings(doc, "quarantined", "quarantined", true)!;
   const inbound = r.object(doc, "inbound", "inbound", true);
   if (inbound === null) return null;
   config.mtlsStrict = r.choice(inbound, "mtls", "inbound.mtls", ["permissive", "strict"]) == 1;

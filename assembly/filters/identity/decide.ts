@@ -82,6 +82,7 @@ function requestMatches(segment: Segment, request: InboundRequest): bool {
 }
 
 export function decideInbound(config: InboundConfig, request: InboundRequest, verdict: InboundVerdict): void {
+  if (request.principal.length > 0 && containsBytes(config.quarantined, request.principal)) return verdict.set(false, 403, null, "quarantined");
   if (blocklisted(config.blocklist, request.sourceIp)) return verdict.set(false, 403, null, "blocklisted-source");
   if (config.mtlsStrict && request.principal.length == 0) return verdict.set(false, 403, null, "no-peer-identity");
   if (request.pathError != PathError.None) return verdict.set(false, 400, null, "invalid-path");
