@@ -7,12 +7,9 @@ import {
   type FilterDataStatus, type FilterHeadersStatus, type FilterTrailersStatus,
 } from './abi.js';
 import { BodyBuffer, EMPTY_BUFFER, toBytes, type HostBuffer } from './buffers.js';
-import { ContextBase, type RootContext } from './context.js';
-import type { PluginState } from './core.js';
+import { PluginStreamContext } from './stream-context.js';
 import { HeaderMap, type HeaderInput } from './headers.js';
 import { failStreamReply, makeLocalReply, type LocalReply, type LocalReplyInput } from './local-reply.js';
-import type { StreamInfo } from './stream-info.js';
-import type { WasmVm } from './vm.js';
 
 export interface HeadersResult {
   readonly status: FilterHeadersStatus;
@@ -54,9 +51,9 @@ const HEADER_STATUS: readonly FilterHeadersStatus[] = [
   'Continue', 'StopIteration', 'Continue', 'StopAllIterationAndBuffer', 'StopAllIterationAndWatermark',
 ];
 
-export type StreamMode = 'active' | 'failed' | 'skipped';
+export type { StreamMode } from './stream-context.js';
 
-export class HttpStream extends ContextBase {
+export class HttpStream extends PluginStreamContext {
   readonly isRoot = false;
   /** Set after a VM call in which the plugin called proxy_continue_stream(Request). */
   requestContinued = false;
@@ -81,32 +78,6 @@ export class HttpStream extends ContextBase {
   private resetPending = false;
   private addedTrailers: HeaderMap | undefined;
 
-  constructor(
-    vm: WasmVm,
-    private readonly root: RootContext | null,
-    plugin: PluginState,
-    private readonly streamInfo: StreamInfo,
-    readonly mode: StreamMode,
-  ) {
-    super(vm, mode === 'active' ? vm.allocContextId() : 0, plugin);
-    if (mode === 'active') vm.contexts.set(this.id, this);
-  }
-
-  rootContext(): ContextBase {
-    return this.root ?? this.vm.vmContext;
-  }
-
-  logPrefix(): string {
-    return this.plugin!.logPrefix;
-  }
-
-  override isFailed(): boolean {
-    return this.mode !== 'active' || super.isFailed();
-  }
-
-  override get info(): StreamInfo {
-    return this.streamInfo;
-  }
   override get activeRequestHeaders(): HeaderMap | null {
     return this.reqHeaders ?? (this.accessLogPhase ? this.logReq : null);
   }

@@ -3,11 +3,7 @@
 
 import { BufferType, PeerType, StreamType, WasmResult, type FilterStatus } from './abi.js';
 import { BodyBuffer, EMPTY_BUFFER, toBytes, type HostBuffer } from './buffers.js';
-import { ContextBase, type RootContext } from './context.js';
-import type { PluginState } from './core.js';
-import type { StreamInfo } from './stream-info.js';
-import type { StreamMode } from './http-stream.js';
-import type { WasmVm } from './vm.js';
+import { PluginStreamContext } from './stream-context.js';
 
 export interface NetworkResult {
   readonly status: FilterStatus;
@@ -19,7 +15,7 @@ export interface NetworkResult {
 
 const CONTINUE: NetworkResult = Object.freeze({ status: 'Continue' });
 
-export class TcpConnection extends ContextBase {
+export class TcpConnection extends PluginStreamContext {
   readonly isRoot = false;
   /** proxy_continue_stream(Downstream) was called. */
   readingContinued = false;
@@ -29,33 +25,6 @@ export class TcpConnection extends ContextBase {
   private closedTcp = false;
   private streamFailed = false;
   private closeRequest: 'downstream' | 'upstream' | undefined;
-
-  constructor(
-    vm: WasmVm,
-    private readonly root: RootContext | null,
-    plugin: PluginState,
-    private readonly streamInfo: StreamInfo,
-    readonly mode: StreamMode,
-  ) {
-    super(vm, mode === 'active' ? vm.allocContextId() : 0, plugin);
-    if (mode === 'active') vm.contexts.set(this.id, this);
-  }
-
-  rootContext(): ContextBase {
-    return this.root ?? this.vm.vmContext;
-  }
-
-  logPrefix(): string {
-    return this.plugin!.logPrefix;
-  }
-
-  override isFailed(): boolean {
-    return this.mode !== 'active' || super.isFailed();
-  }
-
-  override get info(): StreamInfo {
-    return this.streamInfo;
-  }
 
   override getBuffer(type: number): HostBuffer | null {
     if (type === BufferType.NetworkDownstreamData) return this.downstream ?? EMPTY_BUFFER;
