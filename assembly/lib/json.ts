@@ -2,6 +2,7 @@
 // onConfigure: a plain tree, duplicate keys rejected, nesting limited.
 import { ByteBuf } from "../sdk/bytes";
 import { parseDecimal } from "./decimal";
+import { pushUtf8 } from "./utf8";
 
 export enum JsonKind {
   Null = 0,
@@ -142,21 +143,7 @@ class Parser {
   }
 
   pushCodePoint(cp: i32): void {
-    const out = this.scratch;
-    if (cp < 0x80) out.push(<u8>cp);
-    else if (cp < 0x800) {
-      out.push(<u8>(0xc0 | (cp >> 6)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    } else if (cp < 0x10000) {
-      out.push(<u8>(0xe0 | (cp >> 12)));
-      out.push(<u8>(0x80 | ((cp >> 6) & 63)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    } else {
-      out.push(<u8>(0xf0 | (cp >> 18)));
-      out.push(<u8>(0x80 | ((cp >> 12) & 63)));
-      out.push(<u8>(0x80 | ((cp >> 6) & 63)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    }
+    pushUtf8(this.scratch, <u32>cp);
   }
 
   escape(): bool {

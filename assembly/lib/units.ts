@@ -2,6 +2,7 @@
 // which measures and scans JS strings, so request bytes are decoded (WHATWG UTF-8, as Node's
 // Buffer#toString does) into a reused unit buffer before any length, class or pattern is taken.
 import { ByteBuf } from "../sdk/bytes";
+import { pushUtf8 } from "./utf8";
 
 export const REPLACEMENT: u16 = 0xfffd;
 
@@ -172,19 +173,6 @@ export function encodeUtf8(src: Units, from: i32, to: i32, out: ByteBuf): void {
         i++;
       } else cp = 0xfffd;
     }
-    if (cp < 0x80) out.push(<u8>cp);
-    else if (cp < 0x800) {
-      out.push(<u8>(0xc0 | (cp >> 6)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    } else if (cp < 0x10000) {
-      out.push(<u8>(0xe0 | (cp >> 12)));
-      out.push(<u8>(0x80 | ((cp >> 6) & 63)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    } else {
-      out.push(<u8>(0xf0 | (cp >> 18)));
-      out.push(<u8>(0x80 | ((cp >> 12) & 63)));
-      out.push(<u8>(0x80 | ((cp >> 6) & 63)));
-      out.push(<u8>(0x80 | (cp & 63)));
-    }
+    pushUtf8(out, cp);
   }
 }

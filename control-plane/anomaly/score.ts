@@ -38,7 +38,3 @@ export function scoreText(text: string, signatures: readonly Signature[] = SIGNA
   }
   return { score, hits };
 }
-
-export function scoreRequest(http: HttpInput, signatures: readonly Signature[] = SIGNATURES): AnomalyScore {
-  return scoreText(scoredText(http), signatures);
-}

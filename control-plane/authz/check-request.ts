@@ -120,6 +120,12 @@ function httpRequest(attributes: Obj): HttpInput | null {
   };
 }
 
+/** `tls_session.sni` (Envoy sends it with include_tls_session), "" when absent. */
+function tlsSni(attributes: Obj): string {
+  const tls = object(attributes, 'attributes', 'tlsSession', 'tls_session');
+  return tls ? string(tls, 'attributes.tlsSession', 'sni') : '';
+}
+
 /** Throws RequestFieldError on wrong types; absent fields are empty, as in proto3. */
 export function toCheckInput(request: unknown): CheckInput {
   if (!isObject(request)) throw new RequestFieldError('(request)', 'must be a JSON object');
@@ -128,10 +134,7 @@ export function toCheckInput(request: unknown): CheckInput {
     source: peer(attributes, 'source'),
     destination: peer(attributes, 'destination'),
     http: httpRequest(attributes),
-    sni: (() => {
-      const tls = object(attributes, 'attributes', 'tlsSession', 'tls_session');
-      return tls ? string(tls, 'attributes.tlsSession', 'sni') : '';
-    })(),
+    sni: tlsSni(attributes),
     contextExtensions: stringMap(field(attributes, 'contextExtensions', 'context_extensions'), 'attributes.contextExtensions', false),
   };
 }

@@ -2,7 +2,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { Authorizer } from '../engine/authorizer.js';
-import type { AnomalyModel } from '../anomaly/model.js';
 import type { QuarantineGuard } from '../engine/quarantine-guard.js';
 import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
 import type { Component, ServeContext } from '../serve/component.js';
@@ -30,13 +29,7 @@ export function shutdownGrpc(server: grpc.Server, graceMs = 5000): Promise<void>
 }
 
 /** `rateLimits` lets the Redis-backed store (when configured) replace the in-process one. */
-/** A source of learned anomaly models (the telemetry component's hub). */
-export interface ModelSource {
-  readonly current: AnomalyModel | null;
-  subscribe(listener: (model: AnomalyModel) => void): () => void;
-}
-
-export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitStore(), guard: QuarantineGuard | null = null, models: ModelSource | null = null): Component & { authorizer(): Authorizer } {
+export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitStore(), guard: QuarantineGuard | null = null): Component & { authorizer(): Authorizer } {
   let authorizer: Authorizer | null = null;
   return {
     name: 'authz',
@@ -48,8 +41,8 @@ export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitSt
       const a = new Authorizer(ctx.policies.current, rateLimits, Date.now, guard);
       authorizer = a;
       const unsubscribe = ctx.policies.subscribe((policy) => a.setPolicy(policy));
-      a.setModel(models?.current ?? null);
-      const unsubscribeModels = models?.subscribe((m) => a.setModel(m)) ?? (() => undefined);
+      a.setModel(ctx.overlay.current.model);
+      const unsubscribeModels = ctx.overlay.subscribe((state) => a.setModel(state.model));
       const server = new grpc.Server({ 'grpc.max_concurrent_streams': 1_000_000 });
       addAuthzService(server, { authorizer: a, metrics: ctx.metrics, logger: ctx.logger, allowLogSample: ctx.options.allowLogSample, decisions: ctx.decisions });
       const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.authzPort), serverCredentials(ctx.options.tls));

@@ -2,7 +2,7 @@
 import { toCheckInput, RequestFieldError } from '../authz/check-request.js';
 import { Authorizer } from '../engine/authorizer.js';
 import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
-import { RedisRateLimitStore } from '../state/rate-limit-redis.js';
+import { RedisRateLimitStore, rateLimitPrefix } from '../state/rate-limit-redis.js';
 import { connectRedis, describeRedisUrl } from '../state/redis.js';
 import { toVerdict } from '../engine/verdict.js';
 import { formatDiagnostic } from '../policy/diagnostics.js';
@@ -33,7 +33,7 @@ async function sharedRateLimits(url: string, policyName: string): Promise<{ stor
   const redis = connectRedis(url, 'meshguard-check');
   let warned = false;
   let closing = false;
-  const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), `mg:rl:${policyName}:`, {
+  const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), rateLimitPrefix(policyName), {
     onDegraded(degraded, reason) {
       if (!degraded || warned || closing) return;
       warned = true;

@@ -33,7 +33,7 @@ function components(kubernetes: boolean) {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
   const telemetry = telemetryComponent(state);
-  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard, telemetry.models), xdsComponent(), ...opsComponents(kubernetes)];
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard), xdsComponent(), ...opsComponents(kubernetes)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

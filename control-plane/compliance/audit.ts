@@ -1,13 +1,9 @@
 // `meshguard audit` as a library: the policy's controls, the manifests' controls, sorted findings.
 import { readFile } from 'node:fs/promises';
-import { compilePolicy, type CompileOrigin } from '../policy/compile.js';
+import { compilePolicy } from '../policy/compile.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
-import { parsePolicy } from '../policy/load.js';
-import { checkSchema } from '../policy/schema.js';
-import { PolicySource } from '../policy/source.js';
-import { buildPolicy } from '../policy/validate.js';
-import type { Policy } from '../policy/types.js';
+import { parsePolicy, readFailure } from '../policy/load.js';
 import { compareFindings, type Finding, type Location } from './finding.js';
 import type { ManifestSet } from './manifests.js';
 import { auditPolicy, type PolicyUnderAudit } from './policy-audit.js';
@@ -43,25 +39,11 @@ export function runAudit(input: AuditInput): AuditReport {
   };
 }
 
-/** The happy path of policy/load.ts's parsePolicy, keeping its PolicySource (one YAML parse, not two); null when anything is wrong. */
-function parseValid(text: string, file: string): { policy: Policy; origin: CompileOrigin; source: PolicySource } | null {
-  const { source, data, diags } = PolicySource.parse(text, file);
-  if (diags.length > 0 || checkSchema(data).length > 0) return null;
-  const built = buildPolicy(data as Record<string, unknown>, source);
-  if (built.diags.some((d) => d.severity === 'error')) return null;
-  const origin: CompileOrigin = { file, positionOf: (list, i) => source.position(['spec', list, i]) };
-  return { policy: built.policy, origin, source };
-}
-
 /** A policy as the audit reads it, from its file's text; `compiled` may be given (serve's, with a Kubernetes inventory). */
 export function policyUnderAudit(text: string, file: string, compiled?: CompiledPolicy): { ok: true; value: PolicyUnderAudit } | { ok: false; errors: readonly Diagnostic[] } {
-  const parsed = parseValid(text, file);
-  if (!parsed) {
-    // The policy module's own loader says what is wrong, with its codes and positions.
-    const loaded = parsePolicy(text, file);
-    return { ok: false, errors: loaded.ok ? [{ severity: 'error', code: 'MG_ERR_POLICY_SCHEMA', message: 'the policy could not be read for the audit', path: [], file, line: 1, col: 1 }] : loaded.errors };
-  }
-  const { policy, origin, source } = parsed;
+  const loaded = parsePolicy(text, file);
+  if (!loaded.ok) return { ok: false, errors: loaded.errors };
+  const { policy, origin, source } = loaded;
   return {
     ok: true,
     value: {
@@ -77,7 +59,7 @@ export async function loadPolicyUnderAudit(file: string): Promise<ReturnType<typ
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return { ok: false, errors: [{ severity: 'error', code: 'MG_ERR_POLICY_READ', message: `cannot read policy: ${(err as Error).message}`, path: [], file, line: 1, col: 1 }] };
+    return { ok: false, errors: [readFailure(file, err)] };
   }
   return policyUnderAudit(text, file);
 }

@@ -12,8 +12,6 @@ export interface Diagnostic {
   readonly col: number;
 }
 
-export type Validated<T> = { ok: true; value: T; warnings: Diagnostic[] } | { ok: false; diags: Diagnostic[] };
-
 /** `spec.segments[3].rules[0].paths[1]` */
 export function formatFieldPath(path: FieldPath): string {
   let out = '';

@@ -9,7 +9,7 @@ import type { CompiledPolicy } from './compiled.js';
 import { buildPolicy } from './validate.js';
 
 export type LoadResult =
-  | { ok: true; policy: Policy; origin: CompileOrigin; warnings: Diagnostic[]; file: string }
+  | { ok: true; policy: Policy; origin: CompileOrigin; warnings: Diagnostic[]; file: string; source: PolicySource }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[]; file: string };
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
@@ -33,11 +33,15 @@ export function parsePolicy(text: string, file: string): LoadResult {
   const semantic = built?.diags ?? [];
   const errors = [...schemaErrors, ...semantic.filter((d) => d.severity === 'error')].sort(byPosition);
   const warnings = semantic.filter((d) => d.severity === 'warning').sort(byPosition);
-  if (!built || schemaErrors.length > 0) return { ok: false, errors, warnings, file };
-  const policy = built.policy;
-  if (errors.length > 0) return { ok: false, errors, warnings, file };
+  if (!built || errors.length > 0) return { ok: false, errors, warnings, file };
   const origin: CompileOrigin = { file, positionOf: (list, i) => source.position(['spec', list, i]) };
-  return { ok: true, policy, origin, warnings, file };
+  return { ok: true, policy: built.policy, origin, warnings, file, source };
+}
+
+/** The diagnostic for a policy file that cannot be read. */
+export function readFailure(file: string, err: unknown): Diagnostic {
+  const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+  return { severity: 'error', code: 'MG_ERR_POLICY_READ', message: `cannot read policy: ${reason}`, path: [], file, line: 1, col: 1 };
 }
 
 export async function loadPolicyFile(file: string): Promise<LoadResult> {
@@ -45,8 +49,7 @@ export async function loadPolicyFile(file: string): Promise<LoadResult> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { ok: false, errors: [{ severity: 'error', code: 'MG_ERR_POLICY_READ', message: `cannot read policy: ${reason}`, path: [], file, line: 1, col: 1 }], warnings: [], file };
+    return { ok: false, errors: [readFailure(file, err)], warnings: [], file };
   }
   return parsePolicy(text, file);
 }

@@ -26,14 +26,18 @@ export function workloadIdentity(trustDomain: string, namespace: string, service
   return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
+export type SpiffeId = NonNullable<ReturnType<typeof parseSpiffeId>>;
+
+/** The namespace of a parsed Kubernetes identity (spiffe://<td>/ns/<ns>/sa/<sa>) of `trustDomain`, else null. */
+export function kubernetesNamespace(id: SpiffeId, trustDomain: string): string | null {
+  const s = id.segments;
+  return id.trustDomain === trustDomain && s.length === 4 && s[0] === 'ns' && s[2] === 'sa' ? s[1]! : null;
+}
+
 /** The namespace of a well-formed Kubernetes identity in `trustDomain`, else null. */
 export function identityNamespace(principal: string, trustDomain: string): string | null {
-  const prefix = `spiffe://${trustDomain}/ns/`;
-  if (!principal.startsWith(prefix)) return null;
   const parsed = parseSpiffeId(principal);
-  if (!parsed || parsed.trustDomain !== trustDomain) return null;
-  const s = parsed.segments;
-  return s.length === 4 && s[0] === 'ns' && s[2] === 'sa' ? s[1]! : null;
+  return parsed ? kubernetesNamespace(parsed, trustDomain) : null;
 }
 
 /** A principal pattern: an exact SPIFFE ID, or a prefix ending in `*`. Returns an error text or null. */

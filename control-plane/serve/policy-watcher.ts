@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { CompileOrigin } from '../policy/compile.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
-import { parsePolicy } from '../policy/load.js';
+import { parsePolicy, readFailure } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 
 export interface PolicyWatcherEvents {
@@ -64,7 +64,7 @@ export class PolicyWatcher {
       const hash = `unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`;
       if (hash === this.lastContentHash) return false;
       this.lastContentHash = hash;
-      this.events.onRejected([{ severity: 'error', code: 'MG_ERR_POLICY_READ', message: `cannot read policy: ${(err as Error).message}`, path: [], file: this.file, line: 1, col: 1 }]);
+      this.events.onRejected([readFailure(this.file, err)]);
       return false;
     }
     const hash = createHash('sha256').update(text).digest('hex');

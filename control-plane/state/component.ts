@@ -5,7 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
 import type { Component, ServeContext } from '../serve/component.js';
 import { connectRedis, describeRedisUrl } from './redis.js';
-import { RedisRateLimitStore } from './rate-limit-redis.js';
+import { RedisRateLimitStore, rateLimitPrefix } from './rate-limit-redis.js';
 
 /** A store that forwards to whatever the state component decides (local until Redis is set up). */
 class SwitchableStore implements RateLimitStore {
@@ -45,7 +45,7 @@ export function stateComponent(): StateComponent {
       shared = redis;
       const shown = describeRedisUrl(url);
       let closing = false;
-      const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), `mg:rl:${ctx.policies.current.name}:`, {
+      const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), rateLimitPrefix(ctx.policies.current.name), {
         onDegraded(degraded, reason) {
           if (closing) return;
           up.set(degraded ? 0 : 1);

@@ -57,7 +57,7 @@ export class QuarantineService implements QuarantineGuard {
   private readonly entries = new Map<string, QuarantineEntry>();
   private pending = new Map<string, Counts>();
   /** In-process windows, used when there is no Redis or it is down. */
-  private readonly localBuckets = new Map<string, Counts>();
+  private readonly localWindows = new Map<string, { bucket: number; cur: Counts; prev: Counts }>();
 
   constructor(
     private readonly redis: Redis | null,
@@ -99,6 +99,7 @@ export class QuarantineService implements QuarantineGuard {
     const bucket = Math.floor(now / windowMs);
     const weight = 1 - (now % windowMs) / windowMs;
     const useRedis = this.redis !== null && this.redis.status === 'ready';
+    for (const [identity, w] of this.localWindows) if (w.bucket < bucket - 1) this.localWindows.delete(identity);
     await Promise.all([...batch].map(async ([identity, c]) => {
       if (this.quarantined(identity, now)) return;
       if (useRedis) {
@@ -120,18 +121,21 @@ export class QuarantineService implements QuarantineGuard {
       Math.round(rule.forSeconds * 1000), Math.round(rule.windowSeconds * 2000), now, identity,
     );
     if (state !== 1) return;
-    await r.publish(QUARANTINE_CHANNEL, JSON.stringify({ type: 'quarantine', entry: JSON.parse(String(entry)) }));
-    this.apply(JSON.parse(String(entry)) as QuarantineEntry);
+    const quarantined = JSON.parse(String(entry)) as QuarantineEntry;
+    await r.publish(QUARANTINE_CHANNEL, JSON.stringify({ type: 'quarantine', entry: quarantined }));
+    this.apply(quarantined);
   }
 
   private observeLocally(rule: Quarantine, identity: string, c: Counts, bucket: number, weight: number, now: number): void {
-    const cur = this.localBuckets.get(`${bucket}|${identity}`) ?? this.localBuckets.set(`${bucket}|${identity}`, { total: 0, denied: 0, anomalous: 0 }).get(`${bucket}|${identity}`)!;
-    cur.total += c.total;
-    cur.denied += c.denied;
-    cur.anomalous += c.anomalous;
-    const prev = this.localBuckets.get(`${bucket - 1}|${identity}`) ?? { total: 0, denied: 0, anomalous: 0 };
-    const sliding = { total: cur.total + weight * prev.total, denied: cur.denied + weight * prev.denied, anomalous: cur.anomalous + weight * prev.anomalous };
-    for (const key of this.localBuckets.keys()) if (Number(key.slice(0, key.indexOf('|'))) < bucket - 1) this.localBuckets.delete(key);
+    const zero = (): Counts => ({ total: 0, denied: 0, anomalous: 0 });
+    let w = this.localWindows.get(identity);
+    if (!w || w.bucket < bucket - 1) w = { bucket, cur: zero(), prev: zero() };
+    else if (w.bucket === bucket - 1) w = { bucket, cur: zero(), prev: w.cur };
+    this.localWindows.set(identity, w);
+    w.cur.total += c.total;
+    w.cur.denied += c.denied;
+    w.cur.anomalous += c.anomalous;
+    const sliding = { total: w.cur.total + weight * w.prev.total, denied: w.cur.denied + weight * w.prev.denied, anomalous: w.cur.anomalous + weight * w.prev.anomalous };
     if (!crosses(rule, sliding)) return;
     this.apply({ identity, since: now, until: now + rule.forSeconds * 1000, total: Math.floor(sliding.total), denied: Math.floor(sliding.denied), anomalous: Math.floor(sliding.anomalous) });
   }
@@ -146,7 +150,7 @@ export class QuarantineService implements QuarantineGuard {
 
   forget(identity: string, why: 'expired' | 'released'): void {
     if (this.entries.delete(identity)) this.events.onReleased(identity, why);
-    for (const key of this.localBuckets.keys()) if (key.endsWith(`|${identity}`)) this.localBuckets.delete(key);
+    this.localWindows.delete(identity);
   }
 
   /** Drops expired entries, and (with Redis) re-reads the authoritative set. */

@@ -20,6 +20,11 @@ redis.call('SET', KEYS[1], next, 'PX', math.ceil((next - now) / 1000) + 1000)
 return {1, 0}
 `;
 
+/** Keys of one mesh's buckets (per policy name), so that check --redis and serve share them. */
+export function rateLimitPrefix(policyName: string): string {
+  return `mg:rl:${policyName}:`;
+}
+
 type GcraRedis = Redis & { meshguardGcra(key: string, interval: number, tolerance: number): Promise<[number, number]> };
 
 export interface RedisStoreEvents {

@@ -5,9 +5,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
-import { sendJson } from '../admin/server.js';
-import { isAnomalyModel, type AnomalyModel } from '../anomaly/model.js';
+import { sendJson, type AdminHandler } from '../admin/server.js';
+import { isAnomalyModel } from '../anomaly/model.js';
 import type { Component, ServeContext } from '../serve/component.js';
+import type { RuntimeOverlay } from '../serve/overlay.js';
 import type { StateComponent } from '../state/component.js';
 import { OnlineLearner } from './learner.js';
 import type { DecisionEvent } from './decision-bus.js';
@@ -27,25 +28,6 @@ const MAX_RECORDS_PER_SECOND = 500;
 const FORCED_BUILD_EVERY = 5;
 const MAX_BODY = 4 * 1024 * 1024;
 
-export type ModelListener = (model: AnomalyModel) => void;
-
-/** The learned model in force, shared with the authorizer (and the filter configs). */
-export class ModelHub {
-  current: AnomalyModel | null = null;
-  private readonly listeners = new Set<ModelListener>();
-
-  set(model: AnomalyModel): void {
-    if (this.current?.version === model.version) return;
-    this.current = model;
-    for (const l of this.listeners) l(model);
-  }
-
-  subscribe(listener: ModelListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
-
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
@@ -60,18 +42,69 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function loadModel(redis: Redis, key: string, hub: ModelHub): Promise<void> {
+async function loadModel(redis: Redis, key: string, overlay: RuntimeOverlay): Promise<void> {
   const raw = await redis.get(key);
   if (!raw) return;
   const model = JSON.parse(raw) as unknown;
-  if (isAnomalyModel(model)) hub.set(model);
+  if (isAnomalyModel(model)) overlay.setModel(model);
 }
 
-export function telemetryComponent(state: StateComponent): Component & { readonly models: ModelHub } {
-  const models = new ModelHub();
+/** POST /telemetry: the filters' observations, one JSON object per line; bad lines are reported. */
+function telemetryEndpoint(submit: (records: TelemetryRecord[], source: string) => void): AdminHandler {
+  return async (req, res) => {
+    const now = Date.now();
+    const records: TelemetryRecord[] = [];
+    const rejected: string[] = [];
+    (await readBody(req)).split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      let parsed: unknown;
+      try { parsed = JSON.parse(line); } catch { rejected.push(`line ${i + 1}: invalid JSON`); return; }
+      const r = recordOfObservation(parsed, now);
+      if (typeof r === 'string') rejected.push(`line ${i + 1}: ${r}`);
+      else records.push(r);
+    });
+    submit(records, 'filter');
+    sendJson(res, rejected.length > 0 && records.length === 0 ? 400 : 200, { accepted: records.length, rejected });
+  };
+}
+
+/** One build round: with Redis only the replica holding the lock builds, stores and announces the model. */
+async function buildRound(learner: OnlineLearner, overlay: RuntimeOverlay, redis: Redis | null, keys: ReturnType<typeof telemetryKeys>, owner: string, force: boolean): Promise<void> {
+  if (!redis || redis.status !== 'ready') {
+    const model = await learner.build();
+    if (model) overlay.setModel(model);
+    return;
+  }
+  if ((await redis.set(keys.lock, owner, 'PX', BUILD_MS * 2, 'NX')) !== 'OK') return;
+  try {
+    const model = await learner.build(force);
+    if (model && model.version !== overlay.current.model?.version) {
+      await redis.set(keys.model, JSON.stringify(model));
+      await redis.publish(keys.channel, model.version);
+      overlay.setModel(model);
+    }
+  } finally {
+    await redis.del(keys.lock);
+  }
+}
+
+/** Records of ext_authz decisions, at most MAX_RECORDS_PER_SECOND, none while anomaly scoring is off. */
+function decisionRecorder(ctx: ServeContext, submit: (records: TelemetryRecord[], source: string) => void): (e: DecisionEvent) => void {
+  let second = 0;
+  let inSecond = 0;
+  return ({ input, result, at }) => {
+    if (ctx.policies.current.anomaly.mode === 'off') return;
+    const now = Math.floor(at / 1000);
+    if (now !== second) { second = now; inSecond = 0; }
+    if (++inSecond > MAX_RECORDS_PER_SECOND) return;
+    const r = recordOfDecision(input, result, at);
+    if (r) submit([r], 'authz');
+  };
+}
+
+export function telemetryComponent(state: StateComponent): Component {
   return {
     name: 'telemetry',
-    models,
     async start(ctx: ServeContext) {
       const registers = [ctx.metrics.registry];
       const recorded = new Counter({ name: 'meshguard_telemetry_records_total', help: 'Telemetry records by source', labelNames: ['source'] as const, registers });
@@ -79,12 +112,14 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
       const redis = state.redis();
       const keys = telemetryKeys(ctx.policies.current.name);
       const settings = () => ({ learning: ctx.policies.current.anomaly.learning, threshold: ctx.policies.current.anomaly.threshold });
-      const learner = new OnlineLearner(redis ? new RedisStatsStore(redis, keys.prefix) : new MemoryStatsStore(), settings, () => models.current);
-      const unsubscribe = models.subscribe((m) => {
-        ctx.overlay.setModel(m);
+      const learner = new OnlineLearner(redis ? new RedisStatsStore(redis, keys.prefix) : new MemoryStatsStore(), settings, () => ctx.overlay.current.model);
+      let shown: string | null = null;
+      const unsubscribe = ctx.overlay.subscribe(({ model }) => {
+        if (!model || model.version === shown) return;
+        shown = model.version;
         modelRoutes.reset();
-        for (const r of Object.values(m.routes)) modelRoutes.labels(r.mode).inc();
-        ctx.logger.info({ event: 'anomaly_model', version: m.version, routes: Object.keys(m.routes).length }, 'anomaly model loaded');
+        for (const r of Object.values(model.routes)) modelRoutes.labels(r.mode).inc();
+        ctx.logger.info({ event: 'anomaly_model', version: model.version, routes: Object.keys(model.routes).length }, 'anomaly model loaded');
       });
 
       let queue: TelemetryRecord[] = [];
@@ -93,35 +128,11 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
         if (redis?.status === 'ready') queue.push(...records);
         else for (const r of records) learner.observe(r);
       };
-      let second = 0;
-      let inSecond = 0;
-      const onDecision = ({ input, result, at }: DecisionEvent) => {
-        if (ctx.policies.current.anomaly.mode === 'off') return;
-        const now = Math.floor(at / 1000);
-        if (now !== second) { second = now; inSecond = 0; }
-        if (++inSecond > MAX_RECORDS_PER_SECOND) return;
-        const r = recordOfDecision(input, result, at);
-        if (r) submit([r], 'authz');
-      };
+      const onDecision = decisionRecorder(ctx, submit);
       ctx.decisions.on('decision', onDecision);
-
-      ctx.admin.post('/telemetry', async (req, res) => {
-        const now = Date.now();
-        const records: TelemetryRecord[] = [];
-        const rejected: string[] = [];
-        (await readBody(req)).split('\n').forEach((line, i) => {
-          if (line.trim() === '') return;
-          let parsed: unknown;
-          try { parsed = JSON.parse(line); } catch { rejected.push(`line ${i + 1}: invalid JSON`); return; }
-          const r = recordOfObservation(parsed, now);
-          if (typeof r === 'string') rejected.push(`line ${i + 1}: ${r}`);
-          else records.push(r);
-        });
-        submit(records, 'filter');
-        sendJson(res, rejected.length > 0 && records.length === 0 ? 400 : 200, { accepted: records.length, rejected });
-      });
+      ctx.admin.post('/telemetry', telemetryEndpoint(submit));
       ctx.admin.get('/anomaly/model', (_req, res) => {
-        const m = models.current;
+        const m = ctx.overlay.current.model;
         sendJson(res, 200, m ? { version: m.version, routes: Object.fromEntries(Object.entries(m.routes).map(([k, r]) => [k, { count: r.count, mode: r.mode }])) } : { version: null, routes: {} });
       });
 
@@ -132,11 +143,11 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
       if (reader && subscriber && redis) {
         reader.on('error', () => undefined);
         subscriber.on('error', () => undefined);
-        subscriber.on('message', () => void loadModel(redis, keys.model, models).catch(() => undefined));
+        subscriber.on('message', () => void loadModel(redis, keys.model, ctx.overlay).catch(() => undefined));
         await Promise.all([reader.connect(), subscriber.connect()]).catch(() => undefined);
         await subscriber.subscribe(keys.channel).catch(() => undefined);
         await consumer!.start().catch((err: Error) => ctx.logger.warn({ event: 'telemetry_stream', error: err.message }, 'telemetry stream unavailable'));
-        await loadModel(redis, keys.model, models).catch(() => undefined);
+        await loadModel(redis, keys.model, ctx.overlay).catch(() => undefined);
       }
 
       const flush = setInterval(() => {
@@ -146,24 +157,10 @@ export function telemetryComponent(state: StateComponent): Component & { readonl
         void learner.flush().catch(() => undefined);
       }, FLUSH_MS);
       let ticks = 0;
-      const build = setInterval(() => void (async () => {
-        ticks++;
-        if (redis && redis.status === 'ready') {
-          if ((await redis.set(keys.lock, consumer!.name, 'PX', BUILD_MS * 2, 'NX')) !== 'OK') return;
-          // Other replicas' statistics and time-based promotions count too: rebuild now and then regardless.
-          const model = await learner.build(ticks % FORCED_BUILD_EVERY === 0);
-          if (model && model.version !== models.current?.version) {
-            await redis.set(keys.model, JSON.stringify(model));
-            await redis.publish(keys.channel, model.version);
-            models.set(model);
-          }
-          await redis.del(keys.lock);
-        } else {
-          const model = await learner.build();
-          if (model) models.set(model);
-        }
-      })().catch((err: Error) => ctx.logger.warn({ event: 'anomaly_build', error: err.message }, 'anomaly model build failed')), BUILD_MS);
-      ctx.status.set('telemetry', () => ({ learned: learner.observed, model: models.current?.version ?? null, stream: redis ? 'redis' : 'in-process' }));
+      // Other replicas' statistics and time-based promotions count too: now and then rebuild regardless.
+      const build = setInterval(() => void buildRound(learner, ctx.overlay, redis, keys, consumer?.name ?? 'local', ++ticks % FORCED_BUILD_EVERY === 0)
+        .catch((err: Error) => ctx.logger.warn({ event: 'anomaly_build', error: err.message }, 'anomaly model build failed')), BUILD_MS);
+      ctx.status.set('telemetry', () => ({ learned: learner.observed, model: ctx.overlay.current.model?.version ?? null, stream: redis ? 'redis' : 'in-process' }));
       return {
         async close() {
           clearInterval(flush);

@@ -1,17 +1,14 @@
 // An Envoy-like header map: keys are ASCII-lower-cased (Http::LowerCaseString), pseudo-headers
 // stay in front of regular ones (HeaderList::insert), repeated keys are kept as separate entries
 // and `get` sees the first one.
+import { asciiLower } from '../engine/ascii.js';
 
 export type HeaderInput =
   | HeaderMap
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string>>;
 
-const UPPER = /[A-Z]/;
-
-export function asciiLower(s: string): string {
-  return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
-}
+export { asciiLower };
 
 function isIterable(x: unknown): x is Iterable<readonly [string, string]> {
   return typeof x === 'object' && x !== null && Symbol.iterator in x;

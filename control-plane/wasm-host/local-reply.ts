@@ -3,7 +3,7 @@
 // (Http::Utility::sendLocalReply) is a plain-text response or, for gRPC requests, a
 // headers-only response carrying grpc-status / grpc-message.
 
-import { GRPC_STATUS_MAX } from './abi.js';
+import { GRPC_STATUS_MAX, GRPC_UNAVAILABLE } from './abi.js';
 import { HeaderMap, asciiLower } from './headers.js';
 import type { Pair } from './pairs.js';
 
@@ -47,7 +47,7 @@ export function failStreamReply(): LocalReply {
     bodyText: '',
     headers: [],
     details: 'wasm_fail_stream',
-    grpcStatus: 14,
+    grpcStatus: GRPC_UNAVAILABLE,
   };
 }
 

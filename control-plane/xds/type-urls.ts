@@ -24,15 +24,6 @@ export function shortName(typeUrl: string): string {
   return SHORT_NAMES[typeUrl] ?? typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
 }
 
-export function typeUrlOf(messageName: string): string {
-  return PREFIX + messageName;
-}
-
 export function messageNameOf(typeUrl: string): string {
   return typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-}
-
-/** Types a SotW response must always carry in full (a missing one is deleted). */
-export function fullStateInSotw(typeUrl: string): boolean {
-  return typeUrl === LISTENER || typeUrl === CLUSTER;
 }

@@ -1,4 +1,7 @@
 // Test helpers: policies from YAML text, and CheckInputs built field by field.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compilePolicy } from '../../control-plane/policy/compile.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import { parsePolicy } from '../../control-plane/policy/load.js';
@@ -47,3 +50,26 @@ export function input(r: RequestSpec): CheckInput {
 }
 
 export const id = (ns: string, sa: string, td = 'cluster.local'): string => `spiffe://${td}/ns/${ns}/sa/${sa}`;
+
+/** A temp file holding `text`; returns its path. */
+export function writePolicyFile(text: string, prefix = 'mg-policy-'): string {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), 'policy.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Two workloads of namespace `ns` (web may GET /ok on api) and a quarantine rule. */
+export function quarantinePolicy(ns: string, name: string): string {
+  return `apiVersion: meshguard.io/v1alpha1
+kind: MeshPolicy
+metadata: { name: ${name} }
+spec:
+  workloads:
+    - { name: api, namespace: ${ns}, serviceAccount: api, labels: { app: api } }
+    - { name: web, namespace: ${ns}, serviceAccount: web, labels: { app: web } }
+  segments:
+    - { name: web-to-api, to: { matchLabels: { app: api } }, from: [{ matchLabels: { app: web } }], rules: [{ paths: ["/ok"] }] }
+  response:
+    quarantine: { denyRatio: 0.5, minRequests: 10, window: 30s, for: 2m }
+`;
+}

@@ -2,11 +2,9 @@
 // the filter configuration (ECDS) within a second, and its release too.
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AdsClient, decodeResources, nodeMessage, type SotwResponse } from '../../control-plane/xds/client.js';
 import { runMeshguard } from '../helpers/cli.js';
+import { quarantinePolicy, writePolicyFile } from '../helpers/policy.js';
 import { REDIS_URL, sharedRedisAvailable } from '../helpers/redis.js';
 import { check, checkClient, startServe, type CheckClient, type ServeProcess } from '../helpers/serve.js';
 
@@ -34,20 +32,7 @@ describe.skipIf(!available)('quarantine pushed to the filters over ECDS', () => 
   });
 
   it('adds the identity to every filter configuration within a second, and removes it on release', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mg-overlay-'));
-    const file = join(dir, 'policy.yaml');
-    writeFileSync(file, `apiVersion: meshguard.io/v1alpha1
-kind: MeshPolicy
-metadata: { name: overlay }
-spec:
-  workloads:
-    - { name: api, namespace: ${ns}, serviceAccount: api, labels: { app: api } }
-    - { name: web, namespace: ${ns}, serviceAccount: web, labels: { app: web } }
-  segments:
-    - { name: web-to-api, to: { matchLabels: { app: api } }, from: [{ matchLabels: { app: web } }], rules: [{ paths: ["/ok"] }] }
-  response:
-    quarantine: { denyRatio: 0.5, minRequests: 10, window: 30s, for: 2m }
-`);
+    const file = writePolicyFile(quarantinePolicy(ns, 'overlay'), 'mg-overlay-');
     serve = await startServe(['--policy', file, '--redis', REDIS_URL, '--log-allow-sample', '0']);
     authz = checkClient(serve.authzPort);
     ads = AdsClient.sotw(`127.0.0.1:${serve.xdsPort}`, undefined, true);

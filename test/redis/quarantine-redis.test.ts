@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runMeshguard } from '../helpers/cli.js';
+import { quarantinePolicy, writePolicyFile } from '../helpers/policy.js';
 import { REDIS_URL, sharedRedisAvailable } from '../helpers/redis.js';
 import { check, checkClient, httpGet, startServe, type CheckClient, type ServeProcess } from '../helpers/serve.js';
 
@@ -28,20 +26,7 @@ describe.skipIf(!available)('quarantine shared by two replicas through Redis', (
   });
 
   it('isolates a misbehaving identity on every replica within a second, shows it, and releases it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mg-q-'));
-    const file = join(dir, 'policy.yaml');
-    writeFileSync(file, `apiVersion: meshguard.io/v1alpha1
-kind: MeshPolicy
-metadata: { name: quarantine }
-spec:
-  workloads:
-    - { name: api, namespace: ${ns}, serviceAccount: api, labels: { app: api } }
-    - { name: web, namespace: ${ns}, serviceAccount: web, labels: { app: web } }
-  segments:
-    - { name: web-to-api, to: { matchLabels: { app: api } }, from: [{ matchLabels: { app: web } }], rules: [{ paths: ["/ok"] }] }
-  response:
-    quarantine: { denyRatio: 0.5, minRequests: 10, window: 30s, for: 2m }
-`);
+    const file = writePolicyFile(quarantinePolicy(ns, 'quarantine'), 'mg-q-');
     for (let i = 0; i < 2; i++) procs.push(await startServe(['--policy', file, '--redis', REDIS_URL, '--log-allow-sample', '0']));
     clients.push(...procs.map((p) => checkClient(p.authzPort)));
     const [a, b] = clients as [CheckClient, CheckClient];
