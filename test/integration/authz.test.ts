@@ -1,6 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, checkClient, httpGet, startServe, type CheckClient, type ServeProcess } from '../helpers/serve.js';
 import { EXAMPLE_POLICY } from '../helpers/cli.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+// The example policy with a bucket that cannot refill while the test runs (one token per 1,000 s),
+// so the 429 does not depend on how fast the machine answers Checks.
+const SLOW_REFILL = { requestsPerSecond: 0.001, burst: 5 };
+function policyWithSlowRefill(dir: string): string {
+  const text = readFileSync(EXAMPLE_POLICY, 'utf8');
+  const limited = text.replace(/rateLimit: \{[^}]*\}/, `rateLimit: { requestsPerSecond: ${SLOW_REFILL.requestsPerSecond}, burst: ${SLOW_REFILL.burst} }`);
+  if (limited === text) throw new Error(`no rateLimit in ${EXAMPLE_POLICY}`);
+  const file = path.join(dir, 'shop.yaml');
+  writeFileSync(file, limited);
+  return file;
+}
 
 const frontend = 'spiffe://cluster.local/ns/shop/sa/frontend';
 
@@ -22,14 +37,17 @@ function headerMap(list: { header: { key: string; value: string } }[] | undefine
 describe('ext_authz Check over real gRPC (Envoy protos)', () => {
   let serve: ServeProcess;
   let client: CheckClient;
+  const dir = mkdtempSync(path.join(tmpdir(), 'mg-authz-'));
 
   beforeAll(async () => {
-    serve = await startServe(['--policy', EXAMPLE_POLICY, '--log-allow-sample', '1']);
+    serve = await startServe(['--policy', policyWithSlowRefill(dir), '--redis', 'none', '--log-allow-sample', '1']);
     client = checkClient(serve.authzPort);
   });
   afterAll(async () => {
     client?.close();
-    expect(await serve?.stop()).toBe(0);
+    const code = await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
   });
 
   it('allows with the verified principal and the rule as overwriting headers', async () => {
@@ -67,10 +85,10 @@ describe('ext_authz Check over real gRPC (Envoy protos)', () => {
   it('answers 429 with retry-after once the bucket is empty', async () => {
     const prober = 'spiffe://cluster.local/ns/ops/sa/prober';
     const results = [];
-    for (let i = 0; i < 110; i++) results.push(await check(client, checkRequest({ principal: prober, path: '/healthz' })));
-    const limited = results.filter((r) => r.status.code !== 0);
-    expect(limited.length).toBeGreaterThan(0);
-    const first = limited[0]!;
+    for (let i = 0; i < SLOW_REFILL.burst + 2; i++) results.push(await check(client, checkRequest({ principal: prober, path: '/healthz' })));
+    // The burst is spent exactly, then every further Check is limited (no refill within the test).
+    expect(results.map((r) => r.status.code)).toEqual([...Array(SLOW_REFILL.burst).fill(0), 8, 8]);
+    const first = results[SLOW_REFILL.burst]!;
     expect(first.status.code).toBe(8);
     expect(first.deniedResponse!.status.code).toBe('TooManyRequests');
     expect(Number(headerMap(first.deniedResponse!.headers as { header: { key: string; value: string } }[])['retry-after'])).toBeGreaterThanOrEqual(1);
