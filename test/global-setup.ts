@@ -7,7 +7,7 @@ export default function setup(): void {
   const envoy = findEnvoy();
   const required = process.env.MESHGUARD_REQUIRE_ENVOY === '1';
   if (envoy.path) {
-    process.stdout.write(`meshguard tests: Envoy ${envoyVersion(envoy.path)} (${envoy.path}, from ${envoy.source})\n`);
+    process.stdout.write(`meshguard tests: ${envoyVersion(envoy.path)} (${envoy.path}, from ${envoy.source})\n`);
   } else if (required) {
     throw new Error(`MESHGUARD_REQUIRE_ENVOY=1 but no Envoy was found (looked at ${envoy.source}); run \`npm run envoy:install\``);
   } else {
