@@ -89,6 +89,7 @@ describe.skipIf(!ENVOY_BIN)('the wasm filters in a real Envoy (V8)', () => {
     const res = await get(port, '/api/items');
     expect(res.status).toBe(403);
     expect(res.headers['x-meshguard-reason']).toMatch(/mtls|identity|principal/i);
+    expect(res.body).toBe('meshguard: access denied\n');
   });
 
   it('denies a missing peer identity (step 4) before it looks at a bad path (step 5)', async () => {

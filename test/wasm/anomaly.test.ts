@@ -54,7 +54,7 @@ describe('anomaly modes', () => {
     const r = await chain.run({ headers: GET('/api/items?q=<script>') });
     expect(r.localReply).toMatchObject({ status: 403, details: 'meshguard_anomaly_denied' });
     expect(r.response?.headers.get('x-meshguard-reason')).toBe('anomaly-score');
-    expect(Buffer.from(r.response!.body).toString()).toBe('meshguard: forbidden (anomaly-score)\n');
+    expect(Buffer.from(r.response!.body).toString()).toBe('meshguard: access denied\n');
     const below = await chain.run({ headers: GET('/api/items?q=alert(1)') });
     expect(below.forwarded?.headers.get('x-meshguard-anomaly-score')).toBe('5');
     expect(host.metric('meshguard_anomaly_denied')).toBe(1n);

@@ -66,7 +66,7 @@ describe('egress (HTTP) denies with 403', () => {
     expect(r.forwarded).toBeNull();
     expect(r.localReply).toMatchObject({ status: 403, details: 'meshguard_egress_denied', grpcStatus: null });
     expect(replyHeader(r, 'x-meshguard-reason')).toBe(reason);
-    expect(r.localReply!.bodyText).toBe(`meshguard: forbidden (${reason})\n`);
+    expect(r.localReply!.bodyText).toBe('meshguard: access denied\n');
     expect(f.metric('meshguard_egress_denied')).toBe(1n);
   });
 

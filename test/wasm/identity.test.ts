@@ -101,7 +101,7 @@ describe('identity denies', () => {
     expect(r.localReply).toMatchObject({ status: 403, details: 'meshguard_identity_denied', grpcStatus: null });
     expect(replyHeader(r, 'x-meshguard-reason')).toBe('no-matching-segment');
     expect(replyHeader(r, 'x-meshguard-rule')).toBeUndefined();
-    expect(r.localReply!.bodyText).toBe('meshguard: forbidden (no-matching-segment)\n');
+    expect(r.localReply!.bodyText).toBe('meshguard: access denied\n');
     expect(f.metric('meshguard_identity_denied')).toBe(1n);
   });
 
@@ -125,7 +125,7 @@ describe('identity denies', () => {
     const r = await f.run(GET(path), peer(FRONTEND));
     expect(r.localReply?.status).toBe(400);
     expect(replyHeader(r, 'x-meshguard-reason')).toBe('invalid-path');
-    expect(r.localReply!.bodyText).toBe('meshguard: bad request (invalid-path)\n');
+    expect(r.localReply!.bodyText).toBe('meshguard: bad request\n');
   });
 
   it('by default when no segment selects the workload', async () => {

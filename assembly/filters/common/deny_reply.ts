@@ -1,5 +1,6 @@
-// The local reply both HTTP filters send on a denial: status 400/403, a short text body,
-// `x-meshguard-rule` (when a rule decided) and `x-meshguard-reason`, no grpc-status.
+// The local reply both HTTP filters send on a denial: status 400/403, the generic body ext_authz
+// sends too (the reason never goes in the body), `x-meshguard-rule` (when a rule decided) and
+// `x-meshguard-reason`, no grpc-status.
 // Buffers are reused; nothing here allocates once warmed up.
 import { ByteBuf, GRPC_STATUS_NONE, PairsWriter, sendLocalResponse } from "../../sdk";
 
@@ -23,11 +24,7 @@ export class DenyReply {
     if (rule !== null && rule.length > 0) headers.addBuf(RULE_HEADER, rule);
     headers.addBuf(REASON_HEADER, reasonBytes);
     const body = this.body;
-    body.setString("meshguard: ");
-    body.appendString(status == 400 ? "bad request" : "forbidden");
-    body.appendString(" (");
-    body.appendBuf(reasonBytes);
-    body.appendString(")\n");
+    body.setString(status == 400 ? "meshguard: bad request\n" : "meshguard: access denied\n");
     this.details.setString("meshguard_");
     this.details.appendString(this.filter);
     this.details.appendString("_denied");
