@@ -7,7 +7,7 @@ import type { CompiledWorkload } from '../policy/compiled.js';
 import { duration, http2Options, socketAddress, struct, adsSource, type Msg } from './build/common.js';
 import { PROVIDER_INSTANCE, SERVER_LISTENER_TEMPLATE, type HostPort } from './build/names.js';
 import { sidecarClientTls } from './build/tls.js';
-import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_PROXYLESS, META_WASM_DIR, META_WORKLOAD } from './node.js';
+import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_WASM_DIR, META_WORKLOAD } from './node.js';
 
 export const XDS_CLUSTER = 'xds_cluster';
 
@@ -64,12 +64,15 @@ export interface GrpcBootstrapOptions {
   readonly certificate: { readonly cert: string; readonly key: string; readonly ca: string };
 }
 
-/** A GRPC_XDS_BOOTSTRAP document for a proxyless @grpc/grpc-js-xds client or server. */
+/**
+ * A GRPC_XDS_BOOTSTRAP document for a proxyless @grpc/grpc-js-xds client or server. It carries no
+ * `meshguard.io/proxyless` marker: meshguard tells a gRPC node by its user agent and the names it asks for.
+ */
 export function grpcBootstrap(o: GrpcBootstrapOptions): Record<string, unknown> {
   const host = o.xdsAddress.host.includes(':') ? `[${o.xdsAddress.host}]` : o.xdsAddress.host;
   return {
     xds_servers: [{ server_uri: `${host}:${o.xdsAddress.port}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: o.nodeId, locality: {}, metadata: { [META_WORKLOAD]: o.workload, [META_PROXYLESS]: 'true' } },
+    node: { id: o.nodeId, locality: {}, metadata: { [META_WORKLOAD]: o.workload } },
     certificate_providers: {
       [PROVIDER_INSTANCE]: {
         plugin_name: 'file_watcher',

@@ -18,8 +18,10 @@ export interface NodeInfo {
   readonly userAgent: string;
   /** `<namespace>/<name>` from `meshguard.io/workload`. */
   readonly workload: string;
-  /** `meshguard.io/proxyless: "true"`: a gRPC client or server, else an Envoy sidecar. */
+  /** A gRPC client or server, else an Envoy sidecar (node.ts `nodeKind`). */
   readonly proxyless: boolean;
+  /** What told the kind: the `meshguard.io/proxyless` override, the user agent, the names asked for, or the default. */
+  readonly kindBy: 'metadata' | 'user agent' | 'resource names' | 'default';
   /** String-valued node metadata (sidecar settings such as `meshguard.io/wasm-dir`). */
   readonly metadata: Readonly<Record<string, string>>;
   /** Nodes with equal keys are served the same snapshot. */

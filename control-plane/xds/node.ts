@@ -4,7 +4,8 @@
 //   meshguard.io/workload       <namespace>/<name> — required; the node is served only that workload's resources
 //                               (Istio sidecars, which can only pass ISTIO_META_* environment variables, send it
 //                               as MESHGUARD_WORKLOAD)
-//   meshguard.io/proxyless      "true" for a proxyless gRPC client or server; absent or anything else: an Envoy sidecar
+//   meshguard.io/proxyless      optional override: "true" a proxyless gRPC client or server, "false" an Envoy sidecar;
+//                               without it the kind is told from what the node sends (see nodeKind)
 //   Envoy sidecars only, all optional:
 //   meshguard.io/wasm-dir       where the sidecar has identity.wasm, egress.wasm, anomaly.wasm (default /etc/meshguard/wasm)
 //   meshguard.io/cert-dir       the workload's cert.pem, key.pem and ca.pem (default /etc/meshguard/certs)
@@ -12,7 +13,9 @@
 //   meshguard.io/inbound-port   the inbound listener's port (default 15006)
 //   meshguard.io/outbound-port  the outbound listener's port (default 15001)
 import type { CompiledPolicy } from '../policy/compiled.js';
+import { SERVER_LISTENER_PREFIX } from './build/names.js';
 import type { NodeInfo } from './contracts.js';
+import { LISTENER } from './type-urls.js';
 
 export const META_WORKLOAD = 'meshguard.io/workload';
 /** The same, as Istio passes it (ISTIO_META_MESHGUARD_WORKLOAD → node metadata MESHGUARD_WORKLOAD). */
@@ -48,20 +51,50 @@ function snapshotKey(workload: string, proxyless: boolean, metadata: Record<stri
   return `envoy|${workload}|${JSON.stringify(SIDECAR_SETTINGS.map((k) => metadata[k] ?? ''))}`;
 }
 
-/** Reads the node of a stream's first request. */
-export function parseNode(node: Record<string, unknown> | null | undefined): NodeResult {
+/** What the first request of a stream asks for, besides its node. */
+export interface FirstRequest {
+  readonly typeUrl: string;
+  /** SotW `resource_names`, or delta `resource_names_subscribe`. */
+  readonly names: readonly string[];
+}
+
+export type NodeKind = { proxyless: boolean; by: 'metadata' | 'user agent' | 'resource names' | 'default' };
+
+/**
+ * Envoy or proxyless gRPC, from what the node sends (DESIGN.md "xDS conventions"):
+ * 1. `meshguard.io/proxyless` "true"/"false" decides when present (an explicit override);
+ * 2. the user agent: Envoy sends "envoy"; gRPC libraries send "gRPC <language>" ("gRPC Node Pure
+ *    JS", "gRPC Go", "gRPC Java", "gRPC C-core"...);
+ * 3. the names asked for: Envoy always subscribes to every Listener (wildcard), while a gRPC client
+ *    names its `xds:///` target and a gRPC server its `meshguard/grpc/server?address=` listener;
+ * 4. otherwise an Envoy sidecar.
+ */
+export function nodeKind(metadata: Readonly<Record<string, string>>, userAgent: string, first: FirstRequest | null): NodeKind {
+  const marker = metadata[META_PROXYLESS];
+  if (marker === 'true' || marker === 'false') return { proxyless: marker === 'true', by: 'metadata' };
+  if (/^envoy\b/i.test(userAgent)) return { proxyless: false, by: 'user agent' };
+  if (/^grpc\b/i.test(userAgent)) return { proxyless: true, by: 'user agent' };
+  const named = first?.typeUrl === LISTENER ? first.names.filter((n) => n !== '*' && n !== '') : [];
+  if (named.length > 0 || first?.names.some((n) => n.startsWith(SERVER_LISTENER_PREFIX))) return { proxyless: true, by: 'resource names' };
+  return { proxyless: false, by: 'default' };
+}
+
+/** Reads the node of a stream's first request (and, to tell its kind, what that request asks for). */
+export function parseNode(node: Record<string, unknown> | null | undefined, first: FirstRequest | null = null): NodeResult {
   if (!node) return { ok: false, reason: 'the first request of a stream carries no node' };
   const metadata = stringMetadata(node.metadata);
   const workload = metadata[META_WORKLOAD] ?? metadata[META_WORKLOAD_ISTIO];
   if (workload === undefined) return { ok: false, reason: `node metadata has no "${META_WORKLOAD}" (expected "<namespace>/<name>")` };
   if (!WORKLOAD_KEY.test(workload)) return { ok: false, reason: `node metadata "${META_WORKLOAD}" is "${workload}", not "<namespace>/<name>"` };
-  const proxyless = metadata[META_PROXYLESS] === 'true';
+  const userAgent = typeof node.user_agent_name === 'string' ? node.user_agent_name : '';
+  const kind = nodeKind(metadata, userAgent, first);
+  const proxyless = kind.proxyless;
   return {
     ok: true,
     node: {
       id: typeof node.id === 'string' ? node.id : '',
       cluster: typeof node.cluster === 'string' ? node.cluster : '',
-      userAgent: typeof node.user_agent_name === 'string' ? node.user_agent_name : '',
+      userAgent, kindBy: kind.by,
       workload, proxyless, metadata,
       snapshotKey: snapshotKey(workload, proxyless, metadata),
     },

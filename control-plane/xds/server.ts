@@ -76,7 +76,8 @@ class StreamHandler {
   }
 
   private open(request: Request): Stream {
-    const parsed = parseNode(request.node);
+    const typeUrl = this.fixedType ?? request.type_url ?? '';
+    const parsed = parseNode(request.node, { typeUrl, names: (this.delta ? request.resource_names_subscribe : request.resource_names) ?? [] });
     if (!parsed.ok) {
       this.o.callbacks.onRefused(null, peerIdentity(this.call), parsed.reason);
       throw new StreamRefused(grpc.status.INVALID_ARGUMENT, parsed.reason);

@@ -15,6 +15,8 @@ interface Nack {
 interface TypeStatus {
   sent: string | null;
   acked: string | null;
+  /** When `acked` was ACKed (ms since the epoch). */
+  ackedAt: number | null;
   pushes: number;
   acks: number;
   nacks: number;
@@ -25,6 +27,8 @@ interface NodeStatus {
   readonly id: string;
   readonly workload: string;
   readonly kind: 'envoy' | 'grpc';
+  /** What told the kind (node.ts nodeKind). */
+  readonly kindBy: string;
   readonly userAgent: string;
   readonly authenticatedAs: string | null;
   readonly connectedAt: number;
@@ -71,14 +75,14 @@ export class XdsStatus implements StreamCallbacks {
     let node = this.nodes.get(key);
     if (!node) {
       node = {
-        id: s.node.id, workload: s.node.workload, kind: s.node.proxyless ? 'grpc' : 'envoy', userAgent: s.node.userAgent,
+        id: s.node.id, workload: s.node.workload, kind: s.node.proxyless ? 'grpc' : 'envoy', kindBy: s.node.kindBy, userAgent: s.node.userAgent,
         authenticatedAs: s.peerIdentity, connectedAt: s.openedAt, streams: new Map(), types: new Map(), lastNack: null,
       };
       this.nodes.set(key, node);
       this.metrics.connectedNodes.set(this.nodes.size);
     }
     node.streams.set(s.id, s);
-    this.logger.info({ event: 'xds_stream_open', node: s.node.id, workload: s.node.workload, kind: node.kind, delta: s.delta, authenticatedAs: s.peerIdentity }, 'xDS stream opened');
+    this.logger.info({ event: 'xds_stream_open', node: s.node.id, workload: s.node.workload, kind: node.kind, kindBy: node.kindBy, delta: s.delta, authenticatedAs: s.peerIdentity }, 'xDS stream opened');
   }
 
   private typeOf(s: StreamInfo, typeUrl: string): TypeStatus | null {
@@ -86,7 +90,7 @@ export class XdsStatus implements StreamCallbacks {
     if (!node) return null;
     let t = node.types.get(typeUrl);
     if (!t) {
-      t = { sent: null, acked: null, pushes: 0, acks: 0, nacks: 0, lastNack: null };
+      t = { sent: null, acked: null, ackedAt: null, pushes: 0, acks: 0, nacks: 0, lastNack: null };
       node.types.set(typeUrl, t);
     }
     return t;
@@ -108,6 +112,7 @@ export class XdsStatus implements StreamCallbacks {
     const t = this.typeOf(s, typeUrl);
     if (t) {
       t.acked = version;
+      t.ackedAt = Date.now();
       t.acks++;
     }
   }
@@ -151,7 +156,7 @@ export class XdsStatus implements StreamCallbacks {
   snapshot(): { nodes: unknown[] } {
     const now = Date.now();
     const nodes = [...this.nodes.values()].map((n) => ({
-      id: n.id, workload: n.workload, kind: n.kind, userAgent: n.userAgent, authenticatedAs: n.authenticatedAs,
+      id: n.id, workload: n.workload, kind: n.kind, kindBy: n.kindBy, userAgent: n.userAgent, authenticatedAs: n.authenticatedAs,
       connectedSeconds: Math.round((now - n.connectedAt) / 100) / 10,
       streams: [...n.streams.values()].map((s) => ({ id: s.id, delta: s.delta, openedAt: new Date(s.openedAt).toISOString() })),
       types: Object.fromEntries([...n.types].map(([url, t]) => [shortName(url), { ...t }])),

@@ -275,6 +275,16 @@ describe('ADS over a raw grpc-js client', () => {
       expect(names(named)).toEqual(['api.shop', 'meshguard/grpc/server?address=10.1.0.12:8080']);
       s.client.close();
     });
+
+    it('is told from an Envoy by the names it asks for, without marker or known user agent', async () => {
+      const s = new Sotw(AdsClient.sotw(address()));
+      const bare = nodeMessage('grpc-bare', { 'meshguard.io/workload': 'shop/api' }, 'some-xds-library');
+      const server = await s.request(LISTENER, ['meshguard/grpc/server?address=127.0.0.1:9'], bare);
+      expect(names(server)).toEqual(['meshguard/grpc/server?address=127.0.0.1:9']);
+      const doc = (await nodes(serve)).find((n) => n.id === 'grpc-bare') as unknown as { kind: string; kindBy: string };
+      expect(doc).toMatchObject({ kind: 'grpc', kindBy: 'resource names' });
+      s.client.close();
+    });
   });
 
   it('serves the wasm filter configs on ExtensionConfigDiscoveryService too (SotW and delta)', async () => {

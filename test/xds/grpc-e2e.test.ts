@@ -1,6 +1,8 @@
 // End to end with real xDS consumers: `meshguard serve` (child process) configures an
 // @grpc/grpc-js-xds XdsServer and clients (child processes, each with its own bootstrap and
 // SPIFFE certificate from an openssl CA): RBAC and mTLS come only from what meshguard pushes.
+// The bootstraps follow DESIGN.md alone: no `meshguard.io/proxyless` marker, so meshguard must tell
+// these nodes from Envoys by what they send.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,10 +97,11 @@ describe('proxyless gRPC (@grpc/grpc-js-xds) configured by meshguard', () => {
 
   it('lists every node with its ACKed versions and no NACK', async () => {
     const { body } = await httpGet(serve.adminPort, '/xds/nodes');
-    const nodes = (JSON.parse(body) as { nodes: { workload: string; kind: string; lastNack: unknown; types: Record<string, { acked: string | null }> }[] }).nodes;
+    const nodes = (JSON.parse(body) as { nodes: { workload: string; kind: string; kindBy: string; lastNack: unknown; types: Record<string, { acked: string | null }> }[] }).nodes;
     expect(nodes.map((n) => n.workload).sort()).toEqual(['shop/api', 'shop/batch', 'shop/frontend']);
     for (const n of nodes) {
       expect(n.kind).toBe('grpc');
+      expect(n.kindBy).toBe('user agent');
       expect(n.lastNack).toBeNull();
       expect(n.types.LDS?.acked).toBeTruthy();
     }
@@ -112,7 +115,8 @@ describe('proxyless gRPC (@grpc/grpc-js-xds) configured by meshguard', () => {
     await until(() => batch.call(), (r) => r.code === 0, 3000);
     await until(() => frontend.call(), (r) => r.code === PERMISSION_DENIED, 3000);
     const took = Date.now() - edited;
-    expect(took).toBeLessThan(1000);
+    // The 1 s figure belongs to the benchmark; here a generous bound that a busy machine still meets.
+    expect(took).toBeLessThan(5000);
     const metrics = (await httpGet(serve.adminPort, '/metrics')).body;
     expect(metrics).toMatch(/meshguard_xds_push_latency_seconds_count\{type="LDS"\} [1-9]/);
     expect(metrics).toMatch(/meshguard_xds_nacks_total\b/);
