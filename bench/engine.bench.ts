@@ -3,9 +3,9 @@
 // off). Baseline in the same run: a trivial function over the same inputs (a Map lookup of the
 // destination workload only).
 import { parse as parseYaml } from 'yaml';
-import { Authorizer } from '../control-plane/engine/authorizer.js';
+import { Authorizer } from '../control-plane/authorizer/authorizer.js';
 import { decide } from '../control-plane/engine/decide.js';
-import { LocalRateLimitStore } from '../control-plane/engine/rate-limit.js';
+import { LocalRateLimitStore } from '../control-plane/authorizer/rate-limit.js';
 import type { CheckInput } from '../control-plane/engine/request.js';
 import { compilePolicy } from '../control-plane/policy/compile.js';
 import type { CompiledPolicy } from '../control-plane/policy/compiled.js';

@@ -2,8 +2,8 @@
 // the in-process store in the same run, and the learner's throughput (records per second).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Authorizer } from '../control-plane/engine/authorizer.js';
-import { LocalRateLimitStore, type RateLimitStore } from '../control-plane/engine/rate-limit.js';
+import { Authorizer } from '../control-plane/authorizer/authorizer.js';
+import { LocalRateLimitStore, type RateLimitStore } from '../control-plane/authorizer/rate-limit.js';
 import type { CheckInput } from '../control-plane/engine/request.js';
 import { compilePolicy } from '../control-plane/policy/compile.js';
 import { parsePolicy } from '../control-plane/policy/load.js';

@@ -8,8 +8,8 @@ import { buildModel, sampleOf, type AnomalyModel } from '../control-plane/anomal
 import { compilePolicy } from '../control-plane/policy/compile.js';
 import type { CompiledPolicy } from '../control-plane/policy/compiled.js';
 import { parsePolicy } from '../control-plane/policy/load.js';
-import type { ChainRequest } from '../control-plane/wasm-host/index.js';
-import { httpRequestOf } from '../control-plane/wasm-host/replay.js';
+import type { ChainRequest } from '@meshguard/proxy-wasm-host';
+import { httpRequestOf } from '../control-plane/replay/replay.js';
 import { BENCH_SHAPE, generateCorpus, generatePolicyDocument, policyYaml, type CheckRequestJson } from './generate-policy.js';
 import { Prng } from './lib/prng.js';
 

@@ -1,4 +1,4 @@
-// The wasm filters in the proxy-wasm host (control-plane/wasm-host): time per request for each
+// The wasm filters in the proxy-wasm host (packages/proxy-wasm-host): time per request for each
 // filter and for the inbound chain (identity → anomaly) and egress, on the engine benchmark's
 // generated policy and request mix (bench/wasm-mix.ts), against the no-op filter in the same run;
 // module sizes. Every run goes through the host's FilterChain (request headers, body, response,
@@ -6,8 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filterConfigFor } from '../control-plane/policy/filter-config.js';
-import { FilterChain, WasmHost, type Plugin } from '../control-plane/wasm-host/index.js';
+import { filterConfigFor } from '../control-plane/filter-config/filter-config.js';
+import { FilterChain, WasmHost, type Plugin } from '@meshguard/proxy-wasm-host';
 import { table } from './lib/format.js';
 import { median } from './lib/stats.js';
 import type { Benchmark, BenchContext, BenchReport, Figure } from './lib/types.js';
@@ -186,7 +186,7 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   return {
     figures,
     notes: [
-      `host: control-plane/wasm-host on Node ${process.version} (V8 ${process.versions.v8}), one worker VM per module, one root context per workload configuration; modules from build/wasm`,
+      `host: @meshguard/proxy-wasm-host on Node ${process.version} (V8 ${process.versions.v8}), one worker VM per module, one root context per workload configuration; modules from build/wasm`,
       'per request = FilterChain.run: request headers (+ body), an empty 200 upstream answer, response headers, on_log/on_done/on_delete; the no-op filter measures the host and SDK cost of that',
       'anomaly runs in enforce mode; "model" = the learned baselines of the workload (features, parameters, routes)',
       'anchor: Envoy\'s V8 empty call into the VM ≈ 85 ns, a call that makes one hostcall ≈ 277 ns (envoy-wasm PR #549)',

@@ -1,5 +1,5 @@
 // Egress host canonicalization (DESIGN.md "Egress decision") on bytes. Twin of
-// control-plane/engine/host.ts; both are held to test/fixtures/hosts.json.
+// control-plane/canon/host.ts; both are held to test/fixtures/hosts.json.
 // Only ASCII is lower-cased: any other byte is outside [a-z0-9.-] and rejects the host.
 import { ByteBuf } from "../sdk/bytes";
 import { formatIp, Ip, parseIPv4, parseIPv6, unmapIPv4 } from "./ip";

@@ -1,4 +1,4 @@
-// Strict IP parsing and RFC 5952 formatting on bytes. Twin of control-plane/engine/ip.ts:
+// Strict IP parsing and RFC 5952 formatting on bytes. Twin of control-plane/canon/ip.ts:
 // only canonical text is an address (no octal, hex, short or integer IPv4; no zone ids).
 import { ByteBuf } from "../sdk/bytes";
 

@@ -1,5 +1,5 @@
 // Path normalization (DESIGN.md "Path normalization"), on bytes, into a reused buffer.
-// Twin of control-plane/engine/path.ts; both are held to test/fixtures/path-normalization.json.
+// Twin of control-plane/canon/path.ts; both are held to test/fixtures/path-normalization.json.
 import { ByteBuf } from "../sdk/bytes";
 
 export enum PathError {

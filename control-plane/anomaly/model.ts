@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { scoredText, scoreText } from './score.js';
 import type { HttpInput } from '../engine/request.js';
-import { normalizePath } from '../engine/path.js';
+import { normalizePath } from '../canon/path.js';
 import { extractFeatures, FEATURE_NAMES } from './features.js';
 import { routeTemplate } from './route-template.js';
 import { charMask, hexMask, maskHex, RouteStats } from './stats.js';

@@ -1,6 +1,6 @@
 // Envoy CheckRequest (proto3 JSON with lowerCamelCase or original field names, or the object
 // grpc's proto-loader decodes) → the engine's CheckInput. Wrong types are errors with a field path.
-import { asciiLower } from '../engine/ascii.js';
+import { asciiLower } from '../canon/ascii.js';
 import type { CheckInput, HttpInput, PeerInput } from '../engine/request.js';
 
 export class RequestFieldError extends Error {

@@ -1,5 +1,5 @@
 // Verdict → Envoy CheckResponse (camelCase objects for proto-loader's serializer).
-import type { AuthzResult } from '../engine/authorizer.js';
+import type { AuthzResult } from '../authorizer/authorizer.js';
 import type { HttpInput } from '../engine/request.js';
 
 export const HEADER_SOURCE = 'x-meshguard-source';

@@ -1,22 +1,31 @@
 // The ext_authz gRPC service: envoy.service.auth.v3.Authorization/Check over the Authorizer.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Metrics } from '../admin/metrics.js';
-import type { DecisionBus } from '../telemetry/decision-bus.js';
-import type { AuthzResult, Authorizer } from '../engine/authorizer.js';
+import type { AuthzResult, Authorizer } from '../authorizer/authorizer.js';
 import type { CheckInput } from '../engine/request.js';
 import { authorizationService } from '../envoy-protos.js';
 import { RequestFieldError, toCheckInput } from './check-request.js';
 import { toCheckResponse, type CheckResponseObject } from './response.js';
 
+/** What the server counts; `meshguard serve` passes its Prometheus metrics. */
+export interface AuthzMetrics {
+  recordDecision(result: AuthzResult, seconds: number): void;
+  readonly requestErrors: { inc(): void };
+}
+
+/** Where decisions go once made (the serve runtime's decision bus). */
+export interface DecisionSink {
+  publish(event: { readonly at: number; readonly input: CheckInput; readonly result: AuthzResult }): void;
+}
+
 export interface AuthzServiceOptions {
   readonly authorizer: Authorizer;
-  readonly metrics: Metrics;
+  readonly metrics: AuthzMetrics;
   readonly logger: Logger;
   /** Fraction of allowed decisions that are logged (every denial is). */
   readonly allowLogSample: number;
   /** Where decisions are published for the live view, telemetry and quarantine (optional). */
-  readonly decisions?: DecisionBus;
+  readonly decisions?: DecisionSink;
 }
 
 function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult): void {

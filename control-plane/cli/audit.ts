@@ -8,7 +8,7 @@ import { loadPolicyUnderAudit, runAudit } from '../compliance/audit.js';
 import { formatJson, formatLocation, formatTable } from '../compliance/format.js';
 import { loadManifests } from '../compliance/manifests.js';
 import { formatSarif } from '../compliance/sarif.js';
-import { toolVersion } from '../compliance/tool-version.js';
+import { PACKAGE_VERSION } from '../package-root.js';
 import { formatDiagnostic } from '../policy/diagnostics.js';
 import { DEFAULT_RENDER_OPTIONS } from '../istio/types.js';
 import { parse, required, UsageError } from './args.js';
@@ -43,7 +43,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
   const manifests = manifestsDir === null ? undefined : await loadManifests(manifestsDir);
   const report = runAudit({ policy: loaded.value, manifests, wasmDir: values['wasm-dir'] as string });
   for (const u of report.unreadable) process.stderr.write(`meshguard audit: ${formatLocation(u.location)}: ${u.reason}\n`);
-  const version = toolVersion();
+  const version = PACKAGE_VERSION;
   process.stdout.write(format === 'sarif' ? formatSarif(report, version) : format === 'json' ? formatJson(report, version) : formatTable(report));
   return failOn !== undefined && atOrAbove(report.findings, failOn).length > 0 ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // `meshguard check`: CheckRequest JSONL in, one verdict line out per request, in input order.
 import { toCheckInput, RequestFieldError } from '../authz/check-request.js';
-import { Authorizer } from '../engine/authorizer.js';
-import { LocalRateLimitStore, type RateLimitStore } from '../engine/rate-limit.js';
+import { Authorizer } from '../authorizer/authorizer.js';
+import { LocalRateLimitStore, type RateLimitStore } from '../authorizer/rate-limit.js';
 import { RedisRateLimitStore, rateLimitPrefix } from '../state/rate-limit-redis.js';
 import { connectRedis, describeRedisUrl } from '../state/redis.js';
 import { toVerdict } from '../engine/verdict.js';

@@ -1,6 +1,6 @@
 // `meshguard render filter-config|envoy|istio`: artefacts generated from the compiled policy.
 import { formatDiagnostic } from '../policy/diagnostics.js';
-import { filterConfigFor } from '../policy/filter-config.js';
+import { filterConfigFor } from '../filter-config/filter-config.js';
 import { loadCompiledPolicy } from '../policy/load.js';
 import type { CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
 import { parse, required, UsageError } from './args.js';
@@ -30,7 +30,7 @@ async function renderFilterConfig(argv: string[]): Promise<number> {
 const TARGETS: Record<string, (argv: string[]) => Promise<number>> = {
   'filter-config': renderFilterConfig,
   istio: async (argv) => (await import('./render-istio.js')).renderIstioCommand(argv),
-  envoy: async (argv) => (await import('../xds/render-envoy.js')).renderEnvoyCommand(argv),
+  envoy: async (argv) => (await import('./render-envoy.js')).renderEnvoyCommand(argv),
 };
 
 export async function renderCommand(argv: string[]): Promise<number> {

@@ -1,30 +1,26 @@
 // `meshguard replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]`:
 // CheckRequest JSONL through the workload's wasm filters (build/wasm/*.wasm) in the proxy-wasm
 // host; the same output contract as `check` (one verdict line per request, `{"error": …}` for a
-// bad line and exit status 2). The mapping is described in control-plane/wasm-host/replay.ts.
+// bad line and exit status 2). The mapping is described in control-plane/replay/replay.ts.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { RequestFieldError } from '../authz/check-request.js';
 import { formatDiagnostic } from '../policy/diagnostics.js';
-import { filterConfigFor } from '../policy/filter-config.js';
+import { filterConfigFor } from '../filter-config/filter-config.js';
 import { loadCompiledPolicy } from '../policy/load.js';
-import { Replayer, type ReplayModules } from '../wasm-host/replay.js';
+import { Replayer, type ReplayModules } from '../replay/replay.js';
 import { parse, required, UsageError } from './args.js';
 import { answerLines } from './io.js';
 
 const MODULES = ['identity', 'anomaly', 'egress'] as const;
 
-/** The repository this file belongs to (sources or dist/), found by its build script. */
-function repoRoot(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'scripts', 'build-wasm.mjs'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
+/** The wasm build script, when the package ships it (a source checkout does). */
+function buildScript(): string | null {
+  const file = packagePath('scripts', 'build-wasm.mjs');
+  return existsSync(file) ? file : null;
 }
 
 interface BuildScript {
@@ -35,12 +31,12 @@ interface BuildScript {
 export async function loadModules(wasmDir: string, log: (line: string) => void): Promise<ReplayModules> {
   const missing = MODULES.filter((m) => !existsSync(path.join(wasmDir, `${m}.wasm`)));
   if (missing.length > 0) {
-    const root = repoRoot();
-    if (root === null) throw new Error(`${missing.map((m) => `${m}.wasm`).join(', ')} missing in ${wasmDir}, and no scripts/build-wasm.mjs to build them`);
+    const script = buildScript();
+    if (script === null) throw new Error(`${missing.map((m) => `${m}.wasm`).join(', ')} missing in ${wasmDir}, and no scripts/build-wasm.mjs to build them`);
     log(`meshguard replay: ${missing.map((m) => path.join(wasmDir, `${m}.wasm`)).join(', ')} missing; building with scripts/build-wasm.mjs (npm run build:wasm)`);
-    const script = (await import(pathToFileURL(path.join(root, 'scripts', 'build-wasm.mjs')).href)) as BuildScript;
+    const build = (await import(pathToFileURL(script).href)) as BuildScript;
     for (const m of missing) {
-      const built = await script.buildFilter(m, wasmDir);
+      const built = await build.buildFilter(m, wasmDir);
       log(`meshguard replay: built ${built.file} (${built.bytes} bytes)`);
     }
   }
@@ -49,8 +45,7 @@ export async function loadModules(wasmDir: string, log: (line: string) => void):
 }
 
 export function defaultWasmDir(): string {
-  const root = repoRoot();
-  return root === null ? path.resolve('build', 'wasm') : path.join(root, 'build', 'wasm');
+  return packagePath('build', 'wasm');
 }
 
 /** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */

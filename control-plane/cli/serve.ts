@@ -1,13 +1,13 @@
 // `meshguard serve`: runs until SIGTERM/SIGINT, then shuts down gracefully.
 import { fileURLToPath } from 'node:url';
-import { authzComponent } from '../authz/component.js';
-import { stateComponent } from '../state/component.js';
-import { quarantineComponent } from '../state/quarantine-component.js';
-import { telemetryComponent } from '../telemetry/component.js';
-import { xdsComponent } from '../xds/component.js';
-import { opsComponents } from '../admin/live-components.js';
+import { authzComponent } from '../serve/components/authz.js';
+import { stateComponent } from '../serve/components/state.js';
+import { quarantineComponent } from '../serve/components/quarantine.js';
+import { telemetryComponent } from '../serve/components/telemetry.js';
+import { xdsComponent } from '../serve/components/xds.js';
+import { opsComponents } from '../serve/components/ops.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
-import type { TlsFiles } from '../serve/options.js';
+import type { TlsFiles, XdsServeOptions } from '../serve/options.js';
 import { startMeshguard } from '../serve/runtime.js';
 import { createLogger } from '../serve/logger.js';
 import { parse, portOption, UsageError } from './args.js';
@@ -27,6 +27,19 @@ function tlsFiles(values: Record<string, string | boolean | undefined>): TlsFile
 function redisUrl(flag: string | boolean | undefined): string | null {
   const url = typeof flag === 'string' ? flag : process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   return url === 'none' || url === '' ? null : url;
+}
+
+/** The xDS settings that have no flag, from the environment. */
+export function xdsEnvironment(env: NodeJS.ProcessEnv = process.env): XdsServeOptions {
+  const debounce = env.MESHGUARD_XDS_DEBOUNCE_MS;
+  const debounceMs = debounce === undefined || debounce === '' ? null : Number(debounce);
+  if (debounceMs !== null && !(Number.isFinite(debounceMs) && debounceMs >= 0)) throw new UsageError(`MESHGUARD_XDS_DEBOUNCE_MS must be a number of milliseconds ≥ 0, not ${debounce}`);
+  return {
+    authzAddress: env.MESHGUARD_AUTHZ_ADDRESS || null,
+    wasmBaseUrl: env.MESHGUARD_WASM_BASE_URL || null,
+    wasmBuildDir: env.MESHGUARD_WASM_BUILD_DIR || null,
+    debounceMs,
+  };
 }
 
 function components(kubernetes: boolean) {
@@ -57,6 +70,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       redisUrl: redisUrl(values.redis),
       tls: tlsFiles(values),
       allowLogSample: sample,
+      xds: xdsEnvironment(),
     }, logger, components(values.kubernetes === true));
   } catch (err) {
     logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');

@@ -1,7 +1,7 @@
 // The egress decision (DESIGN.md "Egress decision").
 import type { CompiledEgressRule, CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
-import { asciiLower } from './ascii.js';
-import { canonicalHost, type CanonicalHost } from './host.js';
+import { asciiLower } from '../canon/ascii.js';
+import { canonicalHost, type CanonicalHost } from '../canon/host.js';
 import { dnsTunnelSuspicion } from './dns-tunnel.js';
 import { isBlocked } from './inbound.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';

@@ -1,9 +1,9 @@
 // The inbound decision (DESIGN.md "Inbound decision", steps 1-7; rate limits and anomaly
 // scoring, steps 8-9, are applied by the authorizer on top of this pure decision).
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern } from '../policy/compiled.js';
-import { kubernetesNamespace, parseSpiffeId } from '../policy/spiffe.js';
-import { parseIP } from './ip.js';
-import { normalizePath } from './path.js';
+import { kubernetesNamespace, parseSpiffeId } from '../canon/spiffe.js';
+import { parseIP } from '../canon/ip.js';
+import { normalizePath } from '../canon/path.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
 import { allow, allowedBy, deny, memoized, type Decision } from './verdict.js';
 

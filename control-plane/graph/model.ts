@@ -3,7 +3,7 @@
 // external hosts and CIDRs; allowed calls and egress as edges labelled with methods, paths and ports.
 import { patternText } from '../policy/compile.js';
 import type { CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment } from '../policy/compiled.js';
-import { identityNamespace } from '../policy/spiffe.js';
+import { identityNamespace } from '../canon/spiffe.js';
 
 export type NodeKind = 'workload' | 'namespace' | 'principal' | 'prefix' | 'host' | 'cidr';
 

@@ -2,7 +2,7 @@
 // configuration (`filterConfigFor()`), fail-closed, attached to inbound (SERVER) or outbound
 // (CLIENT) traffic of exactly that workload's pods.
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { filterConfigFor } from '../policy/filter-config.js';
+import { filterConfigFor } from '../filter-config/filter-config.js';
 import { objectName, type WorkloadSelection } from './selectors.js';
 import type { K8sObject } from './types.js';
 import { FILTERS, type ModuleRef } from './wasm-modules.js';

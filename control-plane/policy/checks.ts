@@ -1,7 +1,7 @@
 // Field-level checks of the policy: each returns an error text, or null when the value is fine.
-import { normalizePath } from '../engine/path.js';
-import { canonicalHost } from '../engine/host.js';
-import { parseIP } from '../engine/ip.js';
+import { normalizePath } from '../canon/path.js';
+import { canonicalHost } from '../canon/host.js';
+import { parseIP } from '../canon/ip.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -1,11 +1,11 @@
 // Policy → compiled form (parse → resolve selectors → distill per-workload lookups).
 import { createHash } from 'node:crypto';
-import { CidrSet, parseCidr, type Cidr } from '../engine/ip.js';
+import { CidrSet, parseCidr, type Cidr } from '../canon/ip.js';
 import type {
   CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, DerivedFrom, InboundIndex, PathPattern, SourceSet,
 } from './compiled.js';
 import { isNamespaceOnly, selectWorkloads } from './selectors.js';
-import { workloadIdentity } from './spiffe.js';
+import { workloadIdentity } from '../canon/spiffe.js';
 import type { EgressRule, Policy, Segment, SegmentRule, Workload } from './types.js';
 
 /** Where segments and egress rules were written, for `derivedFrom`; absent for policies built in code. */

@@ -1,6 +1,6 @@
 // The compiled form: the only thing the engine, the filter configs and the xDS output read.
 // Built once per policy version, frozen, and indexed per workload so that a decision is lookups.
-import type { CidrSet, Cidr } from '../engine/ip.js';
+import type { CidrSet, Cidr } from '../canon/ip.js';
 import type { AnomalyLearning, AnomalyMode, DnsTunneling, Quarantine, RateLimit, Verdict } from './types.js';
 
 /** Where a compiled entry came from (cilium's DerivedFromRules). */

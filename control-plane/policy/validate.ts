@@ -1,9 +1,9 @@
 // Semantic validation of a schema-valid policy document, and the defaults it implies.
 import type { ErrorCode } from '../errors.js';
-import { formatIP, parseCidr } from '../engine/ip.js';
+import { formatIP, parseCidr } from '../canon/ip.js';
 import type { Diagnostic, FieldPath } from './diagnostics.js';
 import type { PolicySource } from './source.js';
-import { checkPrincipalPattern, isValidTrustDomain } from './spiffe.js';
+import { checkPrincipalPattern, isValidTrustDomain } from '../canon/spiffe.js';
 import { isNamespaceOnly, selectWorkloads } from './selectors.js';
 import {
   canonicalHostPattern, checkDnsLabel, checkDomainSuffix, checkEndpoint, checkLabelKey, checkLabelValue,

@@ -1,9 +1,9 @@
 // What a part of `meshguard serve` (ext_authz, xDS, a watcher, the live view...) gets to work
 // with, and what it gives back. Components are started in order and closed in reverse.
 import type { Logger } from 'pino';
-import type { Metrics } from '../admin/metrics.js';
-import type { AdminRoutes, ReadinessCheck } from '../admin/server.js';
-import type { DecisionBus } from '../telemetry/decision-bus.js';
+import type { Metrics } from './admin/metrics.js';
+import type { AdminRoutes, ReadinessCheck } from './admin/server.js';
+import type { DecisionBus } from './decision-bus.js';
 import type { RuntimeOverlay } from './overlay.js';
 import type { PolicyHub } from './policy-hub.js';
 import type { ServeOptions } from './options.js';

@@ -1,10 +1,8 @@
 // Options of `meshguard serve`, as the CLI parses them.
 
-export interface TlsFiles {
-  readonly cert: string;
-  readonly key: string;
-  readonly ca: string;
-}
+import type { TlsFiles } from '../grpc/server.js';
+
+export type { TlsFiles };
 
 export interface ServeOptions {
   readonly policyFile: string;
@@ -15,4 +13,17 @@ export interface ServeOptions {
   readonly redisUrl: string | null;
   readonly tls: TlsFiles | null;
   readonly allowLogSample: number;
+  readonly xds: XdsServeOptions;
+}
+
+/** Settings of the xDS component that have no flag (the CLI reads them from the environment). */
+export interface XdsServeOptions {
+  /** host:port sidecars use for ext_authz (MESHGUARD_AUTHZ_ADDRESS); null: the bind address and --authz-port. */
+  readonly authzAddress: string | null;
+  /** Serve the wasm modules as remote code from this base URL, with their sha256 (MESHGUARD_WASM_BASE_URL). */
+  readonly wasmBaseUrl: string | null;
+  /** Where the built wasm modules are (MESHGUARD_WASM_BUILD_DIR); null: the package's build/wasm. */
+  readonly wasmBuildDir: string | null;
+  /** How long a burst of policy edits is collected into one push (MESHGUARD_XDS_DEBOUNCE_MS); null: the default. */
+  readonly debounceMs: number | null;
 }

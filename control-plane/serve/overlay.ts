@@ -2,12 +2,9 @@
 // anomaly model and the quarantined identities. Their owners (telemetry, quarantine) set it; the
 // xDS server re-pushes the filter configurations when it changes.
 import type { AnomalyModel } from '../anomaly/model.js';
+import type { RuntimeState } from '../filter-config/filter-config.js';
 
-export interface RuntimeState {
-  readonly model: AnomalyModel | null;
-  /** Sorted. */
-  readonly quarantined: readonly string[];
-}
+export type { RuntimeState };
 
 export class RuntimeOverlay {
   private state: RuntimeState = { model: null, quarantined: [] };

@@ -3,10 +3,10 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Metrics } from '../admin/metrics.js';
-import { AdminRoutes, createAdminServer, type ReadinessCheck } from '../admin/server.js';
+import { Metrics } from './admin/metrics.js';
+import { AdminRoutes, createAdminServer, type ReadinessCheck } from './admin/server.js';
 import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
-import { DecisionBus } from '../telemetry/decision-bus.js';
+import { DecisionBus } from './decision-bus.js';
 import type { Component, RunningComponent, ServeContext } from './component.js';
 import type { ServeOptions } from './options.js';
 import { RuntimeOverlay } from './overlay.js';

@@ -3,7 +3,7 @@
 // its calls are denied everywhere for a while. Counters and entries live in Redis so every replica
 // agrees; a pub/sub message makes the others act at once. Without Redis it works per process.
 import type { Redis } from 'ioredis';
-import type { QuarantineEntry, QuarantineGuard } from '../engine/quarantine-guard.js';
+import type { QuarantineEntry, QuarantineGuard } from '../authorizer/quarantine-guard.js';
 import type { Quarantine } from '../policy/types.js';
 
 export type { QuarantineEntry };

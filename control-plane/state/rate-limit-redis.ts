@@ -2,7 +2,7 @@
 // theoretical arrival time per key, with a TTL so idle keys expire), auto-pipelined by ioredis.
 // While Redis is unreachable the per-process store decides, and Redis takes over again by itself.
 import type { Redis } from 'ioredis';
-import type { RateLimitResult, RateLimitSpec, RateLimitStore } from '../engine/rate-limit.js';
+import type { RateLimitResult, RateLimitSpec, RateLimitStore } from '../authorizer/rate-limit.js';
 
 // GCRA, equivalent to a token bucket of capacity `burst` refilled at `rate`. Redis's clock is the
 // only clock, so replicas with skewed clocks still agree. Times in microseconds.

@@ -1,8 +1,8 @@
 // Telemetry records: what a learner needs from one decided request, compact and without
 // parameter values (names, character masks and lengths only). ext_authz builds them from its own
 // decisions; the wasm filters post observations that are turned into the same records.
-import { asciiLower } from '../engine/ascii.js';
-import type { AuthzResult } from '../engine/authorizer.js';
+import { asciiLower } from '../canon/ascii.js';
+import type { AuthzResult } from '../authorizer/authorizer.js';
 import type { CheckInput, HttpInput } from '../engine/request.js';
 import { CONTEXT_WORKLOAD } from '../engine/request.js';
 import { sampleOf } from '../anomaly/model.js';

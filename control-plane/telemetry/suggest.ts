@@ -1,12 +1,12 @@
 // Least-privilege policy from observed flows: one segment per (destination, source identity)
 // allowing exactly the methods, path templates and ports seen; one egress rule per workload
 // allowing exactly the hosts and ports seen.
-import { asciiLower } from '../engine/ascii.js';
-import { canonicalHost } from '../engine/host.js';
-import { normalizePath } from '../engine/path.js';
+import { asciiLower } from '../canon/ascii.js';
+import { canonicalHost } from '../canon/host.js';
+import { normalizePath } from '../canon/path.js';
 import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { parseSpiffeId } from '../policy/spiffe.js';
+import { parseSpiffeId } from '../canon/spiffe.js';
 import { routeTemplate, templatePattern } from '../anomaly/route-template.js';
 
 export interface Flow {

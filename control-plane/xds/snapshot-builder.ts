@@ -4,8 +4,7 @@
 // its wasm filter configs) is built per snapshot key.
 import { createHash } from 'node:crypto';
 import type { CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
-import { filterConfigFor } from '../policy/filter-config.js';
-import type { RuntimeState } from '../serve/overlay.js';
+import { filterConfigFor, type RuntimeState } from '../filter-config/filter-config.js';
 import type { NodeInfo, Snapshot, XdsResource } from './contracts.js';
 import { authzCluster, inboundApp, passthrough, proxylessMeshCluster, sidecarMeshCluster, wasmArtifacts } from './build/clusters.js';
 import { workloadEndpoints } from './build/endpoints.js';

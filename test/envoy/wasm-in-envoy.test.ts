@@ -2,7 +2,7 @@
 // workload's filter configuration (the same JSON ECDS pushes), a direct response behind it.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filterConfigFor } from '../../control-plane/policy/filter-config.js';
+import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
 import { loadCompiledPolicy } from '../../control-plane/policy/load.js';
 import type { EnvoyProcess } from '../../control-plane/envoy/process.js';
 import { EXAMPLE_POLICY } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { LocalRateLimitStore, type RateLimitResult } from '../../control-plane/engine/rate-limit.js';
+import { LocalRateLimitStore, type RateLimitResult } from '../../control-plane/authorizer/rate-limit.js';
 import { RedisRateLimitStore } from '../../control-plane/state/rate-limit-redis.js';
 import { connectRedis } from '../../control-plane/state/redis.js';
 import { REDIS_URL, sharedRedisAvailable } from '../helpers/redis.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Authorizer, type AuthzResult } from '../../control-plane/engine/authorizer.js';
-import { LocalRateLimitStore } from '../../control-plane/engine/rate-limit.js';
+import { Authorizer, type AuthzResult } from '../../control-plane/authorizer/authorizer.js';
+import { LocalRateLimitStore } from '../../control-plane/authorizer/rate-limit.js';
 import { compileYaml, id, input } from '../helpers/policy.js';
 
 const engineYaml = readFileSync(new URL('../fixtures/policies/engine.yaml', import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { canonicalHost } from '../../control-plane/engine/host.js';
+import { canonicalHost } from '../../control-plane/canon/host.js';
 
 interface HostCase { in: string; host?: string; ip?: 'v4' | 'v6' | null; port?: number | null; reject?: boolean; note?: string }
 const table = JSON.parse(readFileSync(new URL('../fixtures/hosts.json', import.meta.url), 'utf8')) as { cases: HostCase[] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { normalizePath } from '../../control-plane/engine/path.js';
+import { normalizePath } from '../../control-plane/canon/path.js';
 
 interface PathCase { in: string; out?: string; reject?: boolean; note?: string }
 const table = JSON.parse(readFileSync(new URL('../fixtures/path-normalization.json', import.meta.url), 'utf8')) as { cases: PathCase[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Authorizer } from '../../control-plane/engine/authorizer.js';
-import { LocalRateLimitStore } from '../../control-plane/engine/rate-limit.js';
+import { Authorizer } from '../../control-plane/authorizer/authorizer.js';
+import { LocalRateLimitStore } from '../../control-plane/authorizer/rate-limit.js';
 import { QuarantineService } from '../../control-plane/state/quarantine.js';
 import { compileYaml, id, input } from '../helpers/policy.js';
 

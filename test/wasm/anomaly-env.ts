@@ -1,10 +1,10 @@
 // Runs requests through anomaly.wasm in the proxy-wasm host and reads back what it computed:
 // the score, hits and route from its debug line, the 12 features (as bit patterns) from its
 // trace line. Also the workloads of the labelled corpus as a policy, for filterConfigFor.
-import { FilterChain, WasmHost, type ChainResult, type Plugin } from '../../control-plane/wasm-host/index.js';
+import { FilterChain, WasmHost, type ChainResult, type Plugin } from '@meshguard/proxy-wasm-host';
 import type { HttpInput } from '../../control-plane/engine/request.js';
 import type { AnomalyModel } from '../../control-plane/anomaly/model.js';
-import { filterConfigFor, type FilterConfigOptions } from '../../control-plane/policy/filter-config.js';
+import { filterConfigFor, type FilterConfigOptions } from '../../control-plane/filter-config/filter-config.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import type { AnomalyMode } from '../../control-plane/policy/types.js';
 import { compileYaml } from '../helpers/policy.js';

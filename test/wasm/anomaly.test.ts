@@ -2,7 +2,7 @@
 // their end, trailers included), counters and the score histogram, configuration errors.
 import { describe, expect, it } from 'vitest';
 import { SIGNATURES } from '../../control-plane/anomaly/signatures.js';
-import { FilterChain, WasmHost } from '../../control-plane/wasm-host/index.js';
+import { FilterChain, WasmHost } from '@meshguard/proxy-wasm-host';
 import { builtFilter } from './build.js';
 import { rejectedConfig } from './filter-env.js';
 

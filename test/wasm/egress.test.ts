@@ -1,7 +1,7 @@
 // egress.wasm in the proxy-wasm host: the HTTP filter (outbound requests) and the network filter
 // (root_id egress-tcp, host from SNI), with the decision of DESIGN.md "Egress decision".
 import { describe, expect, it } from 'vitest';
-import { PluginConfigError, type StreamInfoInput } from '../../control-plane/wasm-host/index.js';
+import { PluginConfigError, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
 import { exampleConfig, FRONTEND, loadFilter, rejectedConfig, replyHeader, type Config } from './filter-env.js';
 
 const out = (authority: string, scheme = 'https') => ({ ':method': 'GET', ':path': '/v1/charges', ':authority': authority, ':scheme': scheme });

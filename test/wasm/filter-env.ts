@@ -1,6 +1,6 @@
-// Runs the built filters in the proxy-wasm host (control-plane/wasm-host) with the plugin
+// Runs the built filters in the proxy-wasm host (packages/proxy-wasm-host) with the plugin
 // configuration format of assembly/README.md.
-import { FilterChain, WasmHost, type ChainResult, type Plugin, type StreamInfoInput } from '../../control-plane/wasm-host/index.js';
+import { FilterChain, WasmHost, type ChainResult, type Plugin, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
 import { builtFilter } from './build.js';
 
 export const TD = 'cluster.local';

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildModel, sampleOf } from '../../control-plane/anomaly/model.js';
-import { filterConfigFor } from '../../control-plane/policy/filter-config.js';
-import { FilterChain, WasmHost, type ChainRequest, type Plugin, type StreamInfoInput } from '../../control-plane/wasm-host/index.js';
+import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
+import { FilterChain, WasmHost, type ChainRequest, type Plugin, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
 import { benign } from '../helpers/corpus.js';
 import { asEnvoySees, corpusPolicy } from './anomaly-env.js';
 import { builtFilter } from './build.js';

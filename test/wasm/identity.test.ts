@@ -1,7 +1,7 @@
 // identity.wasm in the proxy-wasm host: the inbound decision of DESIGN.md, header stripping,
 // local replies, counters, and configuration errors.
 import { describe, expect, it } from 'vitest';
-import { PluginConfigError } from '../../control-plane/wasm-host/index.js';
+import { PluginConfigError } from '@meshguard/proxy-wasm-host';
 import { exampleConfig, FRONTEND, loadFilter, peer, rejectedConfig, replyHeader, TD, type Config } from './filter-env.js';
 
 const GET = (path: string, extra: Record<string, string> = {}) => ({ ':method': 'GET', ':path': path, ':authority': 'api.shop', ':scheme': 'http', ...extra });

@@ -3,9 +3,9 @@
 // random inputs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normalizePath } from '../../control-plane/engine/path.js';
-import { canonicalHost } from '../../control-plane/engine/host.js';
-import { parseCidr, parseIP, cidrContains } from '../../control-plane/engine/ip.js';
+import { normalizePath } from '../../control-plane/canon/path.js';
+import { canonicalHost } from '../../control-plane/canon/host.js';
+import { parseCidr, parseIP, cidrContains } from '../../control-plane/canon/ip.js';
 import { loadHarness, type Harness } from './harness.js';
 
 let as: Harness;
@@ -168,7 +168,7 @@ describe('host canonicalization lower-cases ASCII only', () => {
 
 describe('agreement with the TS engine on random inputs', () => {
   const pathChars = fc.constantFrom('/', '.', '..', '%', '%2e', '%2E', '%2f', '%3B', '%3b', '%41', '%zz', '%7e', '%25', ';', '?', '#', '\\', 'a', 'B', '~', '\t', '\u00e9', '//');
-  it('normalizes paths exactly as control-plane/engine/path.ts', () => {
+  it('normalizes paths exactly as control-plane/canon/path.ts', () => {
     fc.assert(fc.property(fc.array(pathChars, { maxLength: 12 }).map((parts) => '/' + parts.join('')), (raw) => {
       const ts = normalizePath(raw);
       const mine = as.normalizePath(raw);
@@ -178,7 +178,7 @@ describe('agreement with the TS engine on random inputs', () => {
   });
 
   const hostChars = fc.constantFrom('a', 'Z', '0', '1', '9', '.', '-', ':', '[', ']', 'x', 'f', '::', '255', '0x', '_', '\u00fc', '443');
-  it('canonicalizes hosts exactly as control-plane/engine/host.ts', () => {
+  it('canonicalizes hosts exactly as control-plane/canon/host.ts', () => {
     fc.assert(fc.property(fc.array(hostChars, { maxLength: 10 }).map((parts) => parts.join('')), (authority) => {
       const ts = canonicalHost(authority);
       const mine = as.canonicalHost(authority);
@@ -190,7 +190,7 @@ describe('agreement with the TS engine on random inputs', () => {
     }), { numRuns: 3000 });
   });
 
-  it('parses CIDRs and matches addresses as control-plane/engine/ip.ts', () => {
+  it('parses CIDRs and matches addresses as control-plane/canon/ip.ts', () => {
     const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
     fc.assert(fc.property(v4, fc.nat(33), v4, (base, prefix, address) => {
       const text = `${base}/${prefix}`;

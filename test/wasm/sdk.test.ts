@@ -1,7 +1,7 @@
 // The SDK in the proxy-wasm host, through noop.wasm and a test-only probe module
 // (test/wasm/as/sdk-probe.ts) built with the same flags as the filters.
 import { describe, expect, it } from 'vitest';
-import { FilterChain, SharedDataStore, WasmHost } from '../../control-plane/wasm-host/index.js';
+import { FilterChain, SharedDataStore, WasmHost } from '@meshguard/proxy-wasm-host';
 import { builtFilter } from './build.js';
 import { exampleConfig, FRONTEND, loadFilter, peer } from './filter-env.js';
 

@@ -2,8 +2,8 @@
 // POSTed with proxy_http_call to a cluster (registered in the host), as NDJSON lines the control
 // plane's /telemetry endpoint accepts (FilterObservation → recordOfObservation).
 import { describe, expect, it } from 'vitest';
-import { FilterChain, WasmHost, type HttpCalloutRequest, type Plugin } from '../../control-plane/wasm-host/index.js';
-import { filterConfigFor, type FilterTelemetry } from '../../control-plane/policy/filter-config.js';
+import { FilterChain, WasmHost, type HttpCalloutRequest, type Plugin } from '@meshguard/proxy-wasm-host';
+import { filterConfigFor, type FilterTelemetry } from '../../control-plane/filter-config/filter-config.js';
 import { recordOfObservation, type FilterObservation } from '../../control-plane/telemetry/records.js';
 import { compileYaml } from '../helpers/policy.js';
 import { builtFilter } from './build.js';

@@ -1,9 +1,9 @@
-// A filter meshguard did not write (@gcoredev/proxy-wasm-sdk-as, test/wasm-host/fixtures/sdk-filter.ts)
+// A filter meshguard did not write (@gcoredev/proxy-wasm-sdk-as, packages/proxy-wasm-host/test/fixtures/sdk-filter.ts)
 // in one chain with identity and anomaly, end to end: each sees the others' header edits, the
 // first local reply ends decoding and is encoded back through the filters before it.
 import { describe, expect, it } from 'vitest';
-import { FilterChain, SharedDataStore, WasmHost } from '../../control-plane/wasm-host/index.js';
-import { buildSdkFilter } from '../wasm-host/helpers/probe.js';
+import { FilterChain, SharedDataStore, WasmHost } from '@meshguard/proxy-wasm-host';
+import { buildSdkFilter } from '../../packages/proxy-wasm-host/test/helpers/probe.js';
 import { builtFilter } from './build.js';
 import { exampleConfig, FRONTEND, peer } from './filter-env.js';
 

@@ -7,7 +7,7 @@ import { encodeMessage, messageType } from '../../control-plane/xds/proto.js';
 import { checkObject } from '../../control-plane/xds/proto-check.js';
 import { RESOURCE_TYPES } from '../../control-plane/xds/resources/index.js';
 import { CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, PUSH_ORDER, ROUTE } from '../../control-plane/xds/type-urls.js';
-import { filterConfigFor } from '../../control-plane/policy/filter-config.js';
+import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
 import { SnapshotBuilder } from '../../control-plane/xds/snapshot-builder.js';
 import { checkingBuilder, nodeOf, proxyless, shop, type Checked } from './helpers.js';
 

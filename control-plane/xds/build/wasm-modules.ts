@@ -2,15 +2,15 @@
 //
 // A local module (`vm_config.code.local.filename = <wasm-dir>/<name>.wasm`) has no place for a
 // hash in Envoy's API (DataSource has none; AsyncDataSource.remote.sha256 exists only for remote
-// code). So: with a base URL (`MESHGUARD_WASM_BASE_URL` on `serve`) the
+// code). So: with a base URL (`serve`'s `xds.wasmBaseUrl`) the
 // module is fetched by Envoy from `<base>/<name>.wasm` through cluster `meshguard.wasm` and
 // checked against `remote.sha256`; without one it is read from the local file and the hash is
 // carried as the VM environment variable MESHGUARD_WASM_SHA256 (visible in config_dump, so the
 // deployed file can be compared), and a new hash makes a new VM config, hence a reload.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packagePath } from '../../package-root.js';
 
 export const WASM_MODULES = ['identity', 'egress', 'anomaly'] as const;
 export type WasmModuleName = (typeof WASM_MODULES)[number];
@@ -20,17 +20,6 @@ export interface WasmSource {
   readonly baseUrl: string | null;
   /** Hex SHA-256 of each module the control plane can see; null when not built. */
   readonly sha256: Readonly<Record<WasmModuleName, string | null>>;
-}
-
-/** The repository root (it has package.json and tsconfig.json), from the sources or from dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json')))) {
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
 }
 
 function moduleHash(dir: string, name: WasmModuleName): string | null {
@@ -43,9 +32,15 @@ function moduleHash(dir: string, name: WasmModuleName): string | null {
   return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
 }
 
-/** Reads the hashes from `dir` (default: MESHGUARD_WASM_BUILD_DIR, else <package>/build/wasm). */
-export function loadWasmSource(baseUrl: string | null = process.env.MESHGUARD_WASM_BASE_URL ?? null, dir?: string): WasmSource {
-  const from = dir ?? process.env.MESHGUARD_WASM_BUILD_DIR ?? join(packageRoot(), 'build', 'wasm');
+export interface WasmSourceOptions {
+  readonly baseUrl?: string | null;
+  /** Where the built modules are; default <package>/build/wasm. */
+  readonly dir?: string | null;
+}
+
+/** Reads the hashes of the built modules. */
+export function loadWasmSource({ baseUrl = null, dir = null }: WasmSourceOptions = {}): WasmSource {
+  const from = dir ?? packagePath('build', 'wasm');
   const sha256 = Object.fromEntries(WASM_MODULES.map((m) => [m, moduleHash(from, m)])) as Record<WasmModuleName, string | null>;
   return { baseUrl: baseUrl === '' ? null : baseUrl, sha256 };
 }

@@ -1,0 +1,111 @@
+// The full decision the ext_authz server and `meshguard check` give: the pure policy decision,
+// then rate limits (step 8) and the anomaly score (step 9). Holds the policy currently in force.
+import type { AnomalyScore } from '../anomaly/score.js';
+import { scoreWithModel, type AnomalyModel } from '../anomaly/model.js';
+import type { CompiledPolicy } from '../policy/compiled.js';
+import { decide } from '../engine/decide.js';
+import type { RateLimitResult, RateLimitStore } from './rate-limit.js';
+import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
+import type { QuarantineGuard } from './quarantine-guard.js';
+import type { Decision, Verdict } from '../engine/verdict.js';
+
+export interface AuthzResult extends Verdict {
+  readonly direction: 'inbound' | 'outbound';
+  readonly source: string;
+  readonly retryAfterSeconds: number | null;
+  readonly anomaly: AnomalyScore | null;
+  readonly dnsSuspicious: boolean;
+  /** Denied because the source identity is quarantined. */
+  readonly quarantined: boolean;
+}
+
+function result(d: Decision, input: CheckInput, anomaly: AnomalyScore | null): AuthzResult {
+  return {
+    decision: d.decision, status: d.status, rule: d.rule, reason: d.reason,
+    direction: d.direction, source: input.source.principal, retryAfterSeconds: null, anomaly, dnsSuspicious: d.dnsSuspicious, quarantined: false,
+  };
+}
+
+function limited(d: Decision, input: CheckInput, retryAfterSeconds: number): AuthzResult {
+  return { ...result(d, input, null), decision: 'deny', status: 429, reason: `rate limit of segment ${d.rule} exceeded`, retryAfterSeconds };
+}
+
+export class Authorizer {
+  constructor(
+    private current: CompiledPolicy,
+    private readonly rateLimits: RateLimitStore,
+    private readonly now: () => number = Date.now,
+    private readonly guard: QuarantineGuard | null = null,
+  ) {}
+
+  private model: AnomalyModel | null = null;
+
+  /** The learned anomaly model in force (null: signatures only). */
+  setModel(model: AnomalyModel | null): void {
+    this.model = model;
+  }
+
+  get policy(): CompiledPolicy {
+    return this.current;
+  }
+
+  setPolicy(policy: CompiledPolicy): void {
+    this.current = policy;
+  }
+
+  /** Synchronous when the rate-limit store is; a Promise only when it must wait (e.g. Redis). */
+  check(input: CheckInput): AuthzResult | Promise<AuthzResult> {
+    const policy = this.current;
+    if (this.guard !== null && policy.quarantine !== null) {
+      const blocked = this.quarantinedSource(policy, input);
+      if (blocked) return blocked;
+    }
+    const d = decide(policy, input);
+    if (d.decision === 'deny' || d.limited.length === 0) return this.scored(policy, d, input);
+    const key = input.source.principal || `ip:${input.source.address ?? 'unknown'}`;
+    const nowMs = this.now();
+    const taken = d.limited.map((s) => this.rateLimits.take(`${s.name}|${key}`, s.rateLimit!, nowMs));
+    if (taken.every((t): t is RateLimitResult => !(t instanceof Promise))) return this.afterLimits(policy, d, input, taken);
+    return Promise.all(taken).then((all) => this.afterLimits(policy, d, input, all));
+  }
+
+  /** A quarantined identity is denied as a source, inbound and (for its workloads) outbound. */
+  private quarantinedSource(policy: CompiledPolicy, input: CheckInput): AuthzResult | null {
+    const outbound = input.contextExtensions[CONTEXT_DIRECTION] === 'outbound';
+    const named = outbound ? policy.workloads.get(input.contextExtensions[CONTEXT_WORKLOAD] ?? '') : undefined;
+    const identity = named?.identity ?? input.source.principal;
+    const entry = identity === '' ? null : this.guard!.quarantined(identity, this.now());
+    if (!entry) return null;
+    return {
+      decision: 'deny', status: 403, rule: null, direction: outbound ? 'outbound' : 'inbound', source: input.source.principal,
+      reason: `source ${identity} is quarantined until ${new Date(entry.until).toISOString()} (${entry.denied} of ${entry.total} requests denied, ${entry.anomalous} anomalous)`,
+      retryAfterSeconds: null, anomaly: null, dnsSuspicious: false, quarantined: true,
+    };
+  }
+
+  private afterLimits(policy: CompiledPolicy, d: Decision, input: CheckInput, taken: readonly RateLimitResult[]): AuthzResult {
+    let retry = 0;
+    for (const t of taken) if (!t.allowed) retry = Math.max(retry, t.retryAfterSeconds);
+    return retry > 0 ? limited(d, input, retry) : this.scored(policy, d, input);
+  }
+
+  /**
+   * Step 9. Signatures are known without learning, so they are enforced on every route; the
+   * learned part of the score is enforced only on routes the learning loop promoted to enforce.
+   */
+  private scored(policy: CompiledPolicy, d: Decision, input: CheckInput): AuthzResult {
+    const mode = policy.anomaly.mode;
+    if (mode === 'off' || d.decision === 'deny' || d.direction !== 'inbound' || !input.http) return result(d, input, null);
+    const s = scoreWithModel(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, this.model);
+    const anomaly: AnomalyScore = { score: s.score, hits: s.hits };
+    const threshold = policy.anomaly.threshold;
+    const enforced = s.signatureScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
+    if (mode === 'enforce' && enforced) {
+      return {
+        ...result(d, input, anomaly), decision: 'deny', status: 403, rule: null,
+        reason: `anomaly score ${s.score} reaches threshold ${threshold} (${s.hits.join(', ')})`,
+      };
+    }
+    return result(d, input, anomaly);
+  }
+}

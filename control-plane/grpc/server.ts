@@ -1,0 +1,31 @@
+// grpc-js server plumbing shared by the ext_authz and xDS servers: credentials from PEM files,
+// binding, and a graceful shutdown that cannot hang.
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/** mTLS (client certificates required) with TLS material, else plaintext. */
+export function serverCredentials(tls: TlsFiles | null): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
+}
+
+export function hostPort(bind: string, port: number): string {
+  return bind.includes(':') ? `[${bind}]:${port}` : `${bind}:${port}`;
+}
+
+export function bindGrpc(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+}
+
+export function shutdownGrpc(server: grpc.Server, graceMs = 5000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
+    server.tryShutdown(() => { clearTimeout(force); resolve(); });
+  });
+}

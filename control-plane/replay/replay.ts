@@ -1,0 +1,145 @@
+// Replays Envoy CheckRequests through one workload's wasm filter chain in this host, the way the
+// sidecar would have run them: the CheckRequest becomes the downstream connection and the HTTP
+// request, and the filters' local replies and request annotations become the verdict.
+//
+// Mapping (a CheckRequest describes what Envoy knew when it asked ext_authz):
+//  - headers: attributes.request.http.headers (and headerMap), plus :method, :path, :authority and
+//    :scheme from the http fields when the headers lack them; the body (or rawBody's bytes);
+//  - source/destination socketAddress → connection.source/destination "ip:port" ([v6]:port), so
+//    the filters read source.address, destination.address and destination.port;
+//  - source.principal → a peer certificate whose first URI SAN it is (connection.mtls true);
+//    no principal → plaintext (mtls false, no SAN);
+//  - meshguard.io/direction: inbound (default) → identity then anomaly; outbound → egress
+//    (the HTTP filter; without attributes.request.http, the egress-tcp network filter on the SNI);
+//  - every request runs through the chain of the replayer's workload, whatever its
+//    meshguard.io/workload context extension names.
+// Verdict: a local reply is a deny with its status, x-meshguard-rule (null when absent) and
+// x-meshguard-reason; otherwise an allow whose rule is the x-meshguard-rule the filters set.
+import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
+import type { CheckInput, PeerInput } from '../engine/request.js';
+import { CONTEXT_DIRECTION } from '../engine/request.js';
+import { FilterChain, WasmHost, type ChainRequest, type ChainResult, type Plugin, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
+
+export interface ReplayVerdict {
+  readonly decision: 'allow' | 'deny';
+  readonly status: number;
+  readonly rule: string | null;
+  readonly reason: string;
+}
+
+export interface ReplayModules {
+  readonly identity: Uint8Array;
+  readonly anomaly: Uint8Array;
+  readonly egress: Uint8Array;
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+
+function member(o: unknown, camel: string, snake?: string): unknown {
+  if (o === null || typeof o !== 'object') return undefined;
+  const r = o as Obj;
+  return r[camel] !== undefined || snake === undefined ? r[camel] : r[snake];
+}
+
+function socket(peer: PeerInput): string | undefined {
+  if (peer.address === null) return undefined;
+  const ip = peer.address.includes(':') ? `[${peer.address}]` : peer.address;
+  return `${ip}:${peer.port ?? 0}`;
+}
+
+/** The downstream connection Envoy had: addresses, and the peer certificate when there is a principal. */
+export function connectionOf(input: CheckInput): StreamInfoInput {
+  const principal = input.source.principal;
+  const source = socket(input.source);
+  const destination = socket(input.destination);
+  return {
+    connection: {
+      ...(source === undefined ? {} : { source }),
+      ...(destination === undefined ? {} : { destination }),
+      tls: principal === '' ? null : { version: 'TLSv1.3', peerCertificate: { uriSans: [principal] } },
+      ...(input.sni === '' ? {} : { requestedServerName: input.sni }),
+    },
+  };
+}
+
+/** The HTTP request the sidecar's filters would see; null when the CheckRequest has no HTTP part. */
+export function httpRequestOf(request: unknown, input: CheckInput): ChainRequest | null {
+  const http = input.http;
+  if (http === null) return null;
+  const headers: [string, string][] = Object.entries(http.headers);
+  const has = (name: string) => Object.hasOwn(http.headers, name);
+  const pseudo: [string, string | null][] = [[':method', http.method], [':path', http.path], [':authority', http.host], [':scheme', http.scheme]];
+  for (const [name, value] of pseudo) if (!has(name) && value !== null && value !== '') headers.push([name, value]);
+  // `body` is text (sent as UTF-8); `rawBody` was read as Latin-1, one character per byte.
+  const raw = member(member(member(member(request, 'attributes'), 'request'), 'http'), 'body');
+  const body = http.body === '' ? '' : Buffer.from(http.body, typeof raw === 'string' && raw !== '' ? 'utf8' : 'latin1');
+  return { headers, info: connectionOf(input), ...(body === '' ? {} : { body }) };
+}
+
+function header(pairs: readonly (readonly [string, string])[], name: string): string | null {
+  return pairs.find(([k]) => k === name)?.[1] ?? null;
+}
+
+function verdictOf(result: ChainResult, direction: 'inbound' | 'outbound'): ReplayVerdict {
+  const reply = result.localReply;
+  if (reply) {
+    return {
+      decision: 'deny', status: reply.status, rule: header(reply.headers, 'x-meshguard-rule'),
+      reason: header(reply.headers, 'x-meshguard-reason') ?? reply.details,
+    };
+  }
+  if (result.reset) return { decision: 'deny', status: 503, rule: null, reason: 'a filter reset the stream' };
+  if (!result.forwarded) return { decision: 'deny', status: 503, rule: null, reason: 'a filter held the request and never continued' };
+  const h = result.forwarded.headers;
+  const rule = h.get('x-meshguard-rule') ?? null;
+  const score = h.get('x-meshguard-anomaly-score');
+  const by = direction === 'inbound' ? (rule === null ? 'allowed by default' : `allowed by segment ${rule}`) : 'allowed by egress';
+  return { decision: 'allow', status: 200, rule, reason: score === undefined ? by : `${by} (anomaly score ${score})` };
+}
+
+export class Replayer {
+  private constructor(
+    private readonly inbound: FilterChain,
+    private readonly outbound: FilterChain,
+    private readonly egressTcp: Plugin,
+  ) {}
+
+  /** Configures the three filters with one workload's plugin configuration (filterConfigFor JSON). */
+  static async create(configuration: string, modules: ReplayModules): Promise<Replayer> {
+    const plugin = async (name: string, bytes: Uint8Array, rootId?: string) => {
+      const host = await WasmHost.load(bytes, { logLevel: 'error', logCapacity: 64 });
+      return host.createPlugin({ name, configuration, ...(rootId === undefined ? {} : { rootId }) });
+    };
+    const identity = await plugin('identity', modules.identity);
+    const anomaly = await plugin('anomaly', modules.anomaly);
+    const egress = await plugin('egress', modules.egress);
+    const egressTcp = await plugin('egress-tcp', modules.egress, 'egress-tcp');
+    return new Replayer(new FilterChain([identity, anomaly]), new FilterChain([egress]), egressTcp);
+  }
+
+  /** Decides one parsed CheckRequest; throws RequestFieldError for wrong types, as `check` reports them. */
+  async decide(request: unknown): Promise<ReplayVerdict> {
+    const input = toCheckInput(request);
+    const direction = input.contextExtensions[CONTEXT_DIRECTION];
+    if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
+      return { decision: 'deny', status: 403, rule: null, reason: `unknown ${CONTEXT_DIRECTION} "${direction}"` };
+    }
+    const outbound = direction === 'outbound';
+    const http = httpRequestOf(request, input);
+    if (http === null) {
+      if (!outbound) throw new RequestFieldError('attributes.request.http', 'replay runs HTTP filters: an inbound request needs it');
+      return this.decideTcp(input);
+    }
+    const result = await (outbound ? this.outbound : this.inbound).run(http);
+    return verdictOf(result, outbound ? 'outbound' : 'inbound');
+  }
+
+  private decideTcp(input: CheckInput): ReplayVerdict {
+    const connection = this.egressTcp.newTcpConnection({ info: connectionOf(input) });
+    const opened = connection.newConnection();
+    connection.close('local');
+    return opened.close !== undefined || opened.status !== 'Continue'
+      ? { decision: 'deny', status: 403, rule: null, reason: 'egress-tcp closed the connection' }
+      : { decision: 'allow', status: 200, rule: null, reason: 'allowed by egress-tcp' };
+  }
+}

@@ -1,0 +1,133 @@
+// Server-sent events for the live view: every decision published on the DecisionBus, as a small
+// JSON record, to each connected page. A slow or flooded client loses events rather than memory:
+// at most `maxPerSecond` per client, none while its socket is backed up; the loss is reported in
+// `dropped` events. Streams end when the component closes or the admin server stops listening.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { CompiledPolicy } from '../../../policy/compiled.js';
+import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD } from '../../../engine/request.js';
+import type { DecisionEvent } from '../../decision-bus.js';
+
+export interface LiveDecision {
+  readonly at: number;
+  readonly decision: 'allow' | 'deny';
+  readonly status: number;
+  readonly rule: string | null;
+  readonly reason: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly source: string;
+  /** The workload the decision was for (`ns/name`), or "" when no inventory workload matched. */
+  readonly workload: string;
+  readonly method: string;
+  readonly path: string;
+  readonly host: string;
+}
+
+export function toLiveDecision(e: DecisionEvent, policy: CompiledPolicy): LiveDecision {
+  const ext = e.input.contextExtensions;
+  const outbound = e.result.direction === 'outbound' || ext[CONTEXT_DIRECTION] === 'outbound';
+  const principal = outbound ? e.input.source.principal : e.input.destination.principal;
+  const workload = ext[CONTEXT_WORKLOAD] ?? (policy.workloadsByIdentity.get(principal) ?? []).map((w) => w.key).join(',');
+  const http = e.input.http;
+  return {
+    at: e.at, decision: e.result.decision, status: e.result.status, rule: e.result.rule, reason: e.result.reason,
+    direction: e.result.direction, source: e.input.source.principal || e.input.source.address || '',
+    workload, method: http?.method ?? '', path: (http?.path ?? '').slice(0, 512), host: (http?.host ?? '').slice(0, 256),
+  };
+}
+
+interface Client {
+  readonly res: ServerResponse;
+  readonly workload: string | null;
+  readonly verdict: string | null;
+  tokens: number;
+  last: number;
+  dropped: number;
+  backedUp: boolean;
+}
+
+export interface SseOptions {
+  readonly maxPerSecond: number;
+  readonly heartbeatMs: number;
+}
+
+export class LiveStreams {
+  private readonly clients = new Set<Client>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: SseOptions = { maxPerSecond: 100, heartbeatMs: 15_000 }) {
+    let ticks = 0;
+    // Every second: report drops, notice a stopped admin server; every heartbeat: keep proxies from timing out.
+    this.timer = setInterval(() => {
+      ticks++;
+      for (const c of this.clients) this.tick(c, ticks * 1000 % options.heartbeatMs < 1000);
+    }, 1000);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Opens an event stream; `?workload=ns/name` and `?verdict=allow|deny` filter it server-side. */
+  open(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    // Connection: close, so that the socket goes away with the stream (a stopping server waits for it).
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    const client: Client = {
+      res, workload: url.searchParams.get('workload'), verdict: url.searchParams.get('verdict'),
+      tokens: this.options.maxPerSecond, last: Date.now(), dropped: 0, backedUp: false,
+    };
+    this.clients.add(client);
+    res.on('drain', () => { client.backedUp = false; });
+    const gone = () => this.clients.delete(client);
+    req.on('close', gone);
+    res.on('close', gone);
+  }
+
+  decision(d: LiveDecision): void {
+    if (this.clients.size === 0) return;
+    const data = `event: decision\ndata: ${JSON.stringify(d)}\n\n`;
+    const now = Date.now();
+    for (const c of this.clients) {
+      if ((c.workload && !d.workload.split(',').includes(c.workload)) || (c.verdict && c.verdict !== d.decision)) continue;
+      c.tokens = Math.min(this.options.maxPerSecond, c.tokens + ((now - c.last) / 1000) * this.options.maxPerSecond);
+      c.last = now;
+      if (c.backedUp || c.tokens < 1) {
+        c.dropped++;
+        continue;
+      }
+      c.tokens--;
+      if (!c.res.write(data)) c.backedUp = true;
+    }
+  }
+
+  /** A named event to every client (e.g. `policy` after a reload). */
+  broadcast(event: string, value: unknown): void {
+    const data = `event: ${event}\ndata: ${JSON.stringify(value)}\n\n`;
+    for (const c of this.clients) if (!c.backedUp) c.res.write(data);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+  }
+
+  private tick(c: Client, heartbeat: boolean): void {
+    // The socket's server (set by node:net on accepted sockets): once it stops listening, the
+    // admin server is closing and waits for this stream to end.
+    const server = (c.res.socket as (NonNullable<ServerResponse['socket']> & { server?: Server }) | null)?.server;
+    if (server && !server.listening) {
+      c.res.end();
+      this.clients.delete(c);
+      return;
+    }
+    if (c.backedUp) return;
+    if (c.dropped > 0) {
+      c.res.write(`event: dropped\ndata: ${c.dropped}\n\n`);
+      c.dropped = 0;
+    } else if (heartbeat) {
+      c.res.write(': keep-alive\n\n');
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Shared state for `meshguard serve`: the Redis connection and the rate-limit store built on it.
+// Without Redis meshguard still serves, with per-process limits, and says so (log, /readyz, metrics).
+import type { Redis } from 'ioredis';
+import { Counter, Gauge } from 'prom-client';
+import { LocalRateLimitStore, type RateLimitStore } from '../../authorizer/rate-limit.js';
+import type { Component, ServeContext } from '../component.js';
+import { connectRedis, describeRedisUrl } from '../../state/redis.js';
+import { RedisRateLimitStore, rateLimitPrefix } from '../../state/rate-limit-redis.js';
+
+/** A store that forwards to whatever the state component decides (local until Redis is set up). */
+class SwitchableStore implements RateLimitStore {
+  target: RateLimitStore = new LocalRateLimitStore();
+  get kind(): string {
+    return this.target.kind;
+  }
+  take(...args: Parameters<RateLimitStore['take']>): ReturnType<RateLimitStore['take']> {
+    return this.target.take(...args);
+  }
+}
+
+export interface StateComponent extends Component {
+  readonly rateLimits: RateLimitStore;
+  /** The shared Redis connection once started; null without Redis. */
+  redis(): Redis | null;
+}
+
+export function stateComponent(): StateComponent {
+  const rateLimits = new SwitchableStore();
+  let shared: Redis | null = null;
+  return {
+    name: 'state',
+    rateLimits,
+    redis: () => shared,
+    async start(ctx: ServeContext) {
+      const url = ctx.options.redisUrl;
+      if (url === null) {
+        ctx.logger.warn({ event: 'redis_disabled' }, 'no Redis: rate limits are per process');
+        ctx.readiness.push({ name: 'redis', check: () => null, degraded: () => 'disabled; rate limits are per process' });
+        return { close: async () => undefined };
+      }
+      const registers = [ctx.metrics.registry];
+      const up = new Gauge({ name: 'meshguard_redis_up', help: '1 while Redis answers, 0 while rate limits fall back to per-process buckets', registers });
+      const fallbacks = new Counter({ name: 'meshguard_ratelimit_fallback_total', help: 'Rate-limit decisions made per process because Redis was unreachable', registers });
+      const redis = connectRedis(url);
+      shared = redis;
+      const shown = describeRedisUrl(url);
+      let closing = false;
+      const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), rateLimitPrefix(ctx.policies.current.name), {
+        onDegraded(degraded, reason) {
+          if (closing) return;
+          up.set(degraded ? 0 : 1);
+          if (degraded) ctx.logger.error({ event: 'redis_down', redis: shown, reason }, 'Redis unreachable: rate limits fall back to per-process buckets');
+          else ctx.logger.info({ event: 'redis_up', redis: shown }, 'Redis reachable: rate limits are shared again');
+        },
+        onFallback: () => fallbacks.inc(),
+      });
+      rateLimits.target = store;
+      up.set(0);
+      await redis.connect().catch((err: Error) => ctx.logger.error({ event: 'redis_down', redis: shown, reason: err.message }, 'Redis unreachable at start: rate limits are per process until it answers'));
+      ctx.readiness.push({ name: 'redis', check: () => null, degraded: () => (store.isDegraded ? `${shown} unreachable; rate limits are per process` : null) });
+      ctx.status.set('redis', () => ({ url: shown, status: redis.status, degraded: store.isDegraded }));
+      return {
+        async close() {
+          closing = true;
+          redis.disconnect();
+        },
+      };
+    },
+  };
+}
