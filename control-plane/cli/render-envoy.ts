@@ -2,6 +2,7 @@
 // Envoy sidecar for one workload, pointing it at meshguard's ADS server. Everything else
 // (listeners, clusters, routes, the wasm filters over ECDS, RBAC) then arrives over xDS.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parse, portOption, required, UsageError } from './args.js';
@@ -38,6 +39,7 @@ export async function renderEnvoyCommand(argv: string[]): Promise<number> {
     policy: { type: 'string' }, workload: { type: 'string' }, out: { type: 'string' },
     'xds-address': { type: 'string' }, 'authz-address': { type: 'string' }, 'wasm-dir': { type: 'string' }, 'cert-dir': { type: 'string' },
     'admin-port': { type: 'string' }, tls: { type: 'boolean' }, delta: { type: 'boolean' },
+    'listen-address': { type: 'string' }, 'inbound-port': { type: 'string' }, 'outbound-port': { type: 'string' }, 'dns-resolver': { type: 'string' },
   });
   const policy = await loadForRender(required(values, 'policy'));
   if (!policy) return 1;
@@ -45,6 +47,10 @@ export async function renderEnvoyCommand(argv: string[]): Promise<number> {
   const xdsAddress = hostPortOption(values, 'xds-address', '127.0.0.1:18000');
   const authz = values['authz-address'];
   if (typeof authz === 'string' && !parseHostPort(authz)) throw new UsageError(`--authz-address must be HOST:PORT, not "${authz}"`);
+  const dns = values['dns-resolver'];
+  if (typeof dns === 'string' && !parseHostPort(dns)) throw new UsageError(`--dns-resolver must be HOST:PORT, not "${dns}"`);
+  const listen = values['listen-address'];
+  if (typeof listen === 'string' && isIP(listen) === 0) throw new UsageError(`--listen-address must be an IP address, not "${listen}"`);
   const options: EnvoyBootstrapOptions = {
     workload, xdsAddress,
     delta: values.delta === true,
@@ -53,6 +59,10 @@ export async function renderEnvoyCommand(argv: string[]): Promise<number> {
     wasmDir: typeof values['wasm-dir'] === 'string' ? values['wasm-dir'] : '/etc/meshguard/wasm',
     certDir: typeof values['cert-dir'] === 'string' ? values['cert-dir'] : '/etc/meshguard/certs',
     authzAddress: typeof authz === 'string' ? authz : null,
+    listenAddress: typeof listen === 'string' ? listen : null,
+    inboundPort: typeof values['inbound-port'] === 'string' ? portOption(values, 'inbound-port', 15006) : null,
+    outboundPort: typeof values['outbound-port'] === 'string' ? portOption(values, 'outbound-port', 15001) : null,
+    dnsResolver: typeof dns === 'string' ? dns : null,
   };
   const command = ['meshguard render envoy', ...argv.filter((a, i) => a !== '--out' && argv[i - 1] !== '--out')].join(' ');
   const yaml = renderBootstrapYaml(options, command);

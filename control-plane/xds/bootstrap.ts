@@ -7,7 +7,7 @@ import type { CompiledWorkload } from '../policy/compiled.js';
 import { duration, http2Options, socketAddress, struct, adsSource, type Msg } from './build/common.js';
 import { PROVIDER_INSTANCE, SERVER_LISTENER_TEMPLATE, type HostPort } from './build/names.js';
 import { sidecarClientTls } from './build/tls.js';
-import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_WASM_DIR, META_WORKLOAD } from './node.js';
+import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_DNS_RESOLVER, META_INBOUND_PORT, META_LISTEN_ADDRESS, META_OUTBOUND_PORT, META_WASM_DIR, META_WORKLOAD } from './node.js';
 
 export const XDS_CLUSTER = 'xds_cluster';
 
@@ -24,13 +24,28 @@ export interface EnvoyBootstrapOptions {
   /** meshguard's ports require mTLS: the sidecar presents its certificate from certDir. */
   readonly tls: boolean;
   readonly nodeId?: string;
+  /** Sidecar listener settings (node metadata); omitted: 0.0.0.0, 15006 and 15001. */
+  readonly listenAddress?: string | null;
+  readonly inboundPort?: number | null;
+  readonly outboundPort?: number | null;
+  /** host:port of the DNS server Envoy resolves egress names with; omitted: the system's. */
+  readonly dnsResolver?: string | null;
+}
+
+function sidecarMetadata(o: EnvoyBootstrapOptions): Record<string, string> {
+  const metadata: Record<string, string> = { [META_WORKLOAD]: o.workload.key, [META_WASM_DIR]: o.wasmDir, [META_CERT_DIR]: o.certDir };
+  const optional: [string, string | number | null | undefined][] = [
+    [META_AUTHZ_ADDRESS, o.authzAddress], [META_LISTEN_ADDRESS, o.listenAddress], [META_INBOUND_PORT, o.inboundPort],
+    [META_OUTBOUND_PORT, o.outboundPort], [META_DNS_RESOLVER, o.dnsResolver],
+  ];
+  for (const [key, value] of optional) if (value !== null && value !== undefined && value !== '') metadata[key] = String(value);
+  return metadata;
 }
 
 /** An Envoy v3 Bootstrap (protobufjs form; `toProto3Json` it for YAML). */
 export function envoyBootstrap(o: EnvoyBootstrapOptions): Msg {
   const w = o.workload;
-  const metadata: Record<string, string> = { [META_WORKLOAD]: w.key, [META_WASM_DIR]: o.wasmDir, [META_CERT_DIR]: o.certDir };
-  if (o.authzAddress) metadata[META_AUTHZ_ADDRESS] = o.authzAddress;
+  const metadata = sidecarMetadata(o);
   const xds: Msg = {
     name: XDS_CLUSTER,
     type: isIP(o.xdsAddress.host) === 0 ? 'STRICT_DNS' : 'STATIC',

@@ -12,6 +12,8 @@
 //   meshguard.io/authz-address  host:port of meshguard's ext_authz server (default: the control plane's own)
 //   meshguard.io/inbound-port   the inbound listener's port (default 15006)
 //   meshguard.io/outbound-port  the outbound listener's port (default 15001)
+//   meshguard.io/listen-address the address both listeners bind (default 0.0.0.0)
+//   meshguard.io/dns-resolver   host:port of the DNS server Envoy resolves egress names with (default: the system's)
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { SERVER_LISTENER_PREFIX } from './build/names.js';
 import type { NodeInfo } from './contracts.js';
@@ -26,9 +28,11 @@ export const META_CERT_DIR = 'meshguard.io/cert-dir';
 export const META_AUTHZ_ADDRESS = 'meshguard.io/authz-address';
 export const META_INBOUND_PORT = 'meshguard.io/inbound-port';
 export const META_OUTBOUND_PORT = 'meshguard.io/outbound-port';
+export const META_LISTEN_ADDRESS = 'meshguard.io/listen-address';
+export const META_DNS_RESOLVER = 'meshguard.io/dns-resolver';
 
 /** The metadata keys that change what a sidecar is sent (part of its snapshot key). */
-const SIDECAR_SETTINGS = [META_WASM_DIR, META_CERT_DIR, META_AUTHZ_ADDRESS, META_INBOUND_PORT, META_OUTBOUND_PORT];
+const SIDECAR_SETTINGS = [META_WASM_DIR, META_CERT_DIR, META_AUTHZ_ADDRESS, META_INBOUND_PORT, META_OUTBOUND_PORT, META_LISTEN_ADDRESS, META_DNS_RESOLVER];
 
 const WORKLOAD_KEY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 

@@ -30,6 +30,10 @@ export const XDS_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.proto',
+  'envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster.proto',
+  'envoy/extensions/filters/http/set_filter_state/v3/set_filter_state.proto',
+  'envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver.proto',
 ];
 
 function resolveImport(origin: string, target: string): string {
@@ -60,6 +64,16 @@ function addWasmFailurePolicy(root: protobuf.Root): void {
   if (!plugin.fields.failure_policy) plugin.add(new protobuf.Field('failure_policy', 7, 'FailurePolicy'));
 }
 
+/**
+ * Likewise `FilterConfig.allow_dynamic_host_from_filter_state` of the dynamic forward proxy
+ * (field 4, bool; go-control-plane envoy v1.40 dynamic_forward_proxy.pb.go): it makes the filter
+ * take the egress port from filter state (the destination port) instead of the Host header.
+ */
+function addForwardProxyFilterState(root: protobuf.Root): void {
+  const config = root.lookupType('envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig');
+  if (!config.fields.allow_dynamic_host_from_filter_state) config.add(new protobuf.Field('allow_dynamic_host_from_filter_state', 4, 'bool'));
+}
+
 let cached: protobuf.Root | null = null;
 
 export function xdsRoot(): protobuf.Root {
@@ -68,6 +82,7 @@ export function xdsRoot(): protobuf.Root {
   root.resolvePath = resolveImport;
   root.loadSync([...XDS_PROTO_FILES], { keepCase: true });
   addWasmFailurePolicy(root);
+  addForwardProxyFilterState(root);
   root.resolveAll();
   cached = root;
   return root;

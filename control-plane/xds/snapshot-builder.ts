@@ -3,10 +3,11 @@
 // every node; what depends on the node's workload (listeners with its RBAC, its outbound routes,
 // its wasm filter configs) is built per snapshot key.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
 import { filterConfigFor, type RuntimeState } from '../filter-config/filter-config.js';
 import type { NodeInfo, Snapshot, XdsResource } from './contracts.js';
-import { authzCluster, inboundApp, passthrough, proxylessMeshCluster, sidecarMeshCluster, wasmArtifacts } from './build/clusters.js';
+import { authzCluster, egressCluster, inboundApp, passthrough, proxylessMeshCluster, sidecarMeshCluster, wasmArtifacts } from './build/clusters.js';
 import { workloadEndpoints } from './build/endpoints.js';
 import { wasmExtensionConfig } from './build/extension-configs.js';
 import { proxylessClient, proxylessServer, sidecarInbound, sidecarOutbound } from './build/listeners.js';
@@ -15,9 +16,9 @@ import {
   OUTBOUND_LISTENER, OUTBOUND_ROUTE, parseHostPort, serverListenerAddress, type HostPort,
 } from './build/names.js';
 import { reachableFrom } from './build/reach.js';
-import { meshVirtualHost, outboundRoute, outboundRouteContext, PASSTHROUGH_VHOST, proxylessClientRoute } from './build/routes.js';
+import { EGRESS_VHOST, meshVirtualHost, outboundRoute, outboundRouteContext, proxylessClientRoute } from './build/routes.js';
 import type { WasmSource } from './build/wasm-modules.js';
-import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_INBOUND_PORT, META_OUTBOUND_PORT, META_WASM_DIR } from './node.js';
+import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_DNS_RESOLVER, META_INBOUND_PORT, META_LISTEN_ADDRESS, META_OUTBOUND_PORT, META_WASM_DIR } from './node.js';
 import { EncodedCache, GenerationMap } from './encoded-cache.js';
 import { MapSnapshot, makeResource, rawResource, ResourceMap, typeMaps, type Reference } from './snapshot.js';
 import { sidecarTopologyKey } from './build/fingerprint.js';
@@ -42,6 +43,8 @@ export interface SidecarSettings {
   readonly authzAddress: HostPort;
   readonly inboundPort: number;
   readonly outboundPort: number;
+  readonly listenAddress: string;
+  readonly dnsResolver: HostPort | null;
 }
 
 function portSetting(value: string | undefined, fallback: number): number {
@@ -57,6 +60,8 @@ export function sidecarSettings(node: NodeInfo, defaults: BuilderSettings): Side
     authzAddress: parseHostPort(m[META_AUTHZ_ADDRESS] ?? '') ?? defaults.authzAddress,
     inboundPort: portSetting(m[META_INBOUND_PORT], 15006),
     outboundPort: portSetting(m[META_OUTBOUND_PORT], 15001),
+    listenAddress: isIP(m[META_LISTEN_ADDRESS] ?? '') !== 0 ? m[META_LISTEN_ADDRESS]! : '0.0.0.0',
+    dnsResolver: parseHostPort(m[META_DNS_RESOLVER] ?? ''),
   };
 }
 
@@ -78,8 +83,8 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-let passthroughField: Uint8Array | null = null;
-const PASSTHROUGH_FIELD = (): Uint8Array => (passthroughField ??= virtualHostField(PASSTHROUGH_VHOST));
+let egressField: Uint8Array | null = null;
+const EGRESS_FIELD = (): Uint8Array => (egressField ??= virtualHostField(EGRESS_VHOST));
 
 const inventoryKeys = new WeakMap<CompiledPolicy, string>();
 const MAX_LAYERS = 8;
@@ -199,12 +204,12 @@ export class SnapshotBuilder {
     refs.push({ typeUrl: CLUSTER, name: AUTHZ_CLUSTER, from: 'ext_authz' }, { typeUrl: ROUTE, name: OUTBOUND_ROUTE, from: `listener ${OUTBOUND_LISTENER}` });
     for (const name of [ECDS_IDENTITY, ECDS_ANOMALY]) refs.push({ typeUrl: EXTENSION_CONFIG, name, from: `listener ${INBOUND_LISTENER}` });
     refs.push({ typeUrl: EXTENSION_CONFIG, name: ECDS_EGRESS, from: `listener ${OUTBOUND_LISTENER}` });
-    const ports = { inbound: s.inboundPort, outbound: s.outboundPort };
+    const ports = { address: s.listenAddress, inbound: s.inboundPort, outbound: s.outboundPort };
     return {
       key,
       clusters: new ResourceMap(clusters),
       endpoints: new ResourceMap(endpoints),
-      listeners: new ResourceMap(this.resources(LISTENER, [[INBOUND_LISTENER, sidecarInbound(policy, w, ports, s.certDir)], [OUTBOUND_LISTENER, sidecarOutbound(ports)]])),
+      listeners: new ResourceMap(this.resources(LISTENER, [[INBOUND_LISTENER, sidecarInbound(policy, w, ports, s.certDir)], [OUTBOUND_LISTENER, sidecarOutbound(ports, s.dnsResolver)]])),
       routes: new ResourceMap([this.outboundRoute(policy, w, reach, layer)]),
       refs,
     };
@@ -220,7 +225,7 @@ export class SnapshotBuilder {
     const value = concat([
       encodeMessage(ROUTE, { name: OUTBOUND_ROUTE }),
       ...reach.map((d) => layer.virtualHosts!.get(d.key)!),
-      PASSTHROUGH_FIELD(),
+      EGRESS_FIELD(),
       encodeMessage(ROUTE, outboundRouteContext(w)),
     ]);
     return rawResource(ROUTE, OUTBOUND_ROUTE, value);
@@ -229,8 +234,7 @@ export class SnapshotBuilder {
   private localClusters(w: CompiledWorkload, s: SidecarSettings): XdsResource[] {
     const tls = this.settings.tls ? { certDir: s.certDir, authzIdentity: this.settings.tls.authzIdentity } : null;
     const objects: [string, Record<string, unknown>][] = [[AUTHZ_CLUSTER, authzCluster(s.authzAddress, tls)]];
-    const pass = passthrough();
-    objects.push([pass.name as string, pass]);
+    for (const c of [passthrough(), egressCluster(s.dnsResolver)]) objects.push([c.name as string, c]);
     for (const port of w.ports) {
       const c = inboundApp(port);
       objects.push([c.name as string, c]);

@@ -110,7 +110,7 @@ describe('ADS over a raw grpc-js client', () => {
       const cds = await s.request(CLUSTER, [], nodeMessage('sidecar-api', api));
       expect(cds.type_url).toBe(CLUSTER);
       expect(cds.version_info).toMatch(/^[0-9a-f]{16}$/);
-      expect(names(cds)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
+      expect(names(cds)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.dfp', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
       s.ack(cds);
       expect(await s.client.quiet(300)).toBe(true);
       const eds = await s.request(ENDPOINT, ['shop/payments', 'shop/db']);
@@ -180,7 +180,7 @@ describe('ADS over a raw grpc-js client', () => {
       edit(SHOP_YAML);
       const pushed = [await s.client.next(3000), ...(await s.drain())];
       const cds = pushed.find((r) => r.type_url === CLUSTER)!;
-      expect(names(cds)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
+      expect(names(cds)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.dfp', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
       expect(pushed.find((r) => r.type_url === LISTENER)).toBeDefined();
       for (const r of pushed) s.ack(r, r.type_url === ENDPOINT ? ['shop/payments', 'shop/db'] : undefined);
     });
@@ -198,7 +198,7 @@ describe('ADS over a raw grpc-js client', () => {
     it('sends names and versions, then only what changed, then removals', async () => {
       c.send({ node: nodeMessage('delta-api', api), type_url: CLUSTER, resource_names_subscribe: ['*'] });
       const cds = await c.next();
-      expect(cds.resources.map((r) => r.name)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
+      expect(cds.resources.map((r) => r.name)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.dfp', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
       for (const r of cds.resources) expect(r.version).toMatch(/^[0-9a-f]{16}$/);
       ack(cds);
       c.send({ type_url: LISTENER, resource_names_subscribe: ['*'] });

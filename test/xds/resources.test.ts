@@ -118,14 +118,19 @@ describe('an Envoy sidecar snapshot (shop/api)', () => {
     expect(extAuthz).toMatchObject({ failure_mode_allow: false, grpc_service: { envoy_grpc: { cluster_name: 'meshguard.authz' } }, transport_api_version: 'V3' });
   });
 
-  it('chains the egress wasm filter, ext_authz (outbound) and the router on the outbound listener', () => {
+  it('chains the egress wasm filter, ext_authz (outbound), the destination port, the forward proxy and the router on the outbound listener', () => {
     const outbound = roundTrip(s.get(LISTENER, 'meshguard.outbound')!);
     const hcm = outbound.filter_chains[0].filters[0].typed_config;
-    expect(hcm.http_filters.map((f: Obj) => f.name)).toEqual(['meshguard.egress', 'envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
+    expect(hcm.http_filters.map((f: Obj) => f.name)).toEqual([
+      'meshguard.egress', 'envoy.filters.http.ext_authz', 'envoy.filters.http.set_filter_state', 'envoy.filters.http.dynamic_forward_proxy', 'envoy.filters.http.router',
+    ]);
+    expect(hcm.strip_any_host_port).toBeFalsy();
     expect(hcm.rds.route_config_name).toBe('meshguard.outbound');
     const route = roundTrip(s.get(ROUTE, 'meshguard.outbound')!);
     expect(route.typed_per_filter_config['envoy.filters.http.ext_authz'].check_settings.context_extensions).toEqual({ 'meshguard.io/workload': 'shop/api', 'meshguard.io/direction': 'outbound' });
-    expect(route.virtual_hosts.map((v: Obj) => v.name)).toEqual(['shop/payments', 'shop/db', 'passthrough']);
+    expect(route.virtual_hosts.map((v: Obj) => v.name)).toEqual(['shop/payments', 'shop/db', 'egress']);
+    expect(route.virtual_hosts[2].routes[0].route.cluster).toBe('meshguard.dfp');
+    expect(route.ignore_port_in_host_matching).toBe(true);
     expect(route.virtual_hosts[0].domains).toEqual(['payments.shop', 'payments.shop.svc', 'payments.shop.svc.cluster.local']);
   });
 
@@ -142,8 +147,17 @@ describe('an Envoy sidecar snapshot (shop/api)', () => {
     expect(anomaly.typed_config.config.vm_config.environment_variables).toBeUndefined();
   });
 
-  it('has clusters for meshguard, the local app, passthrough and only the workloads it may call, with mTLS checking their identity', () => {
-    expect([...s.list(CLUSTER)].map((r) => r.name)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
+  it('resolves egress names with the node\'s DNS resolver when it names one (same cache in filter and cluster)', () => {
+    const withDns = checkingBuilder().builder.build(policy, nodeOf('shop/api', { 'meshguard.io/dns-resolver': '127.0.0.1:5353' }));
+    const dfp = roundTrip(withDns.get(CLUSTER, 'meshguard.dfp')!);
+    const cache = dfp.cluster_type.typed_config.dns_cache_config;
+    expect(cache.typed_dns_resolver_config.typed_config.resolvers[0].socket_address).toEqual({ address: '127.0.0.1', port_value: 5353 });
+    const hcm = roundTrip(withDns.get(LISTENER, 'meshguard.outbound')!).filter_chains[0].filters[0].typed_config;
+    expect(hcm.http_filters[3].typed_config.dns_cache_config).toEqual(cache);
+  });
+
+  it('has clusters for meshguard, the local app, passthrough, the forward proxy and only the workloads it may call, with mTLS checking their identity', () => {
+    expect([...s.list(CLUSTER)].map((r) => r.name)).toEqual(['meshguard.authz', 'meshguard.passthrough', 'meshguard.dfp', 'meshguard.inbound|8080', 'shop/payments', 'shop/db']);
     const payments = roundTrip(s.get(CLUSTER, 'shop/payments')!);
     expect(payments).toMatchObject({ type: 'EDS', eds_cluster_config: { service_name: 'shop/payments', eds_config: { ads: {} } } });
     expect(payments.transport_socket.typed_config.common_tls_context.validation_context.match_typed_subject_alt_names[0].matcher.exact).toBe('spiffe://cluster.local/ns/shop/sa/payments');

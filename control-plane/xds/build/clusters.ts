@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { CompiledWorkload } from '../../policy/compiled.js';
 import { adsSource, duration, http2Options, socketAddress, typed, type Msg } from './common.js';
-import { AUTHZ_CLUSTER, clusterName, inboundAppCluster, PASSTHROUGH_CLUSTER, TLS_SOCKET, WASM_CLUSTER, type HostPort } from './names.js';
+import { AUTHZ_CLUSTER, clusterName, DNS_CACHE, EGRESS_CLUSTER, inboundAppCluster, PASSTHROUGH_CLUSTER, TLS_SOCKET, WASM_CLUSTER, type HostPort } from './names.js';
 import { proxylessClientTls, sidecarClientTls } from './tls.js';
 
 function inlineEndpoints(name: string, address: HostPort): Msg {
@@ -30,6 +30,38 @@ export function inboundApp(port: number): Msg {
 
 export function passthrough(): Msg {
   return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(5) };
+}
+
+/**
+ * The DNS cache Envoy resolves egress names with, shared by the forward-proxy filter and cluster
+ * (they must be equal). `resolver`: a DNS server for c-ares (the node's `meshguard.io/dns-resolver`),
+ * else the system's.
+ */
+export function dnsCache(resolver: HostPort | null): Msg {
+  const cache: Msg = { name: DNS_CACHE, dns_lookup_family: 'V4_PREFERRED' };
+  if (resolver) {
+    cache.typed_dns_resolver_config = {
+      name: 'envoy.network.dns_resolver.cares',
+      typed_config: typed('envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig', {
+        resolvers: [socketAddress(resolver.host, resolver.port)],
+        dns_resolver_options: { no_default_search_domain: true },
+      }),
+    };
+  }
+  return cache;
+}
+
+/** Allowed egress goes here: Envoy connects to the address it resolved for the Host it checked. */
+export function egressCluster(resolver: HostPort | null): Msg {
+  return {
+    name: EGRESS_CLUSTER,
+    connect_timeout: duration(5),
+    lb_policy: 'CLUSTER_PROVIDED',
+    cluster_type: {
+      name: 'envoy.clusters.dynamic_forward_proxy',
+      typed_config: typed('envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig', { dns_cache_config: dnsCache(resolver) }),
+    },
+  };
 }
 
 /** Where Envoy fetches remote wasm modules (`MESHGUARD_WASM_BASE_URL`). */

@@ -1,7 +1,8 @@
 // HTTP filters of the connection managers: the wasm filters by ECDS, ext_authz, RBAC, the router.
 import { HTTP_WASM_TYPE } from '../resources/extension-config.js';
 import { adsSource, duration, typed, type Msg } from './common.js';
-import { AUTHZ_CLUSTER, EXT_AUTHZ_FILTER, RBAC_FILTER, ROUTER_FILTER } from './names.js';
+import { dnsCache } from './clusters.js';
+import { AUTHZ_CLUSTER, DFP_FILTER, EXT_AUTHZ_FILTER, RBAC_FILTER, ROUTER_FILTER, SET_FILTER_STATE_FILTER, type HostPort } from './names.js';
 
 export const CONTEXT_WORKLOAD = 'meshguard.io/workload';
 export const CONTEXT_DIRECTION = 'meshguard.io/direction';
@@ -30,6 +31,30 @@ export function extAuthzPerRoute(extensions: Readonly<Record<string, string>>): 
   return {
     [EXT_AUTHZ_FILTER]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', {
       check_settings: { context_extensions: { ...extensions } },
+    }),
+  };
+}
+
+/**
+ * Egress keeps the port the connection was made to (DESIGN.md: the egress port is the destination
+ * port): the forward proxy takes its port from this filter state, its host from the Host header.
+ */
+export function destinationPortFilter(): Msg {
+  return {
+    name: SET_FILTER_STATE_FILTER,
+    typed_config: typed('envoy.extensions.filters.http.set_filter_state.v3.Config', {
+      on_request_headers: [{ object_key: 'envoy.upstream.dynamic_port', format_string: { text_format_source: { inline_string: '%DOWNSTREAM_LOCAL_PORT%' } } }],
+    }),
+  };
+}
+
+/** Resolves the Host of a request routed to the egress cluster (after the egress checks passed). */
+export function forwardProxyFilter(resolver: HostPort | null): Msg {
+  return {
+    name: DFP_FILTER,
+    typed_config: typed('envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig', {
+      dns_cache_config: dnsCache(resolver),
+      allow_dynamic_host_from_filter_state: true,
     }),
   };
 }

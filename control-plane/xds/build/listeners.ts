@@ -4,7 +4,7 @@
 import type { CompiledPolicy, CompiledWorkload } from '../../policy/compiled.js';
 import { HCM_TYPE } from '../resources/listener.js';
 import { adsSource, socketAddress, typed, type Msg } from './common.js';
-import { CONTEXT_WORKLOAD, extAuthzFilter, extAuthzPerRoute, rbacFilter, routerFilter, wasmFilter } from './http-filters.js';
+import { CONTEXT_WORKLOAD, destinationPortFilter, extAuthzFilter, extAuthzPerRoute, forwardProxyFilter, rbacFilter, routerFilter, wasmFilter } from './http-filters.js';
 import {
   clientListenerName, ECDS_ANOMALY, ECDS_EGRESS, ECDS_IDENTITY, HCM_FILTER, inboundAppCluster, INBOUND_LISTENER,
   OUTBOUND_LISTENER, OUTBOUND_ROUTE, PASSTHROUGH_CLUSTER, type HostPort,
@@ -28,6 +28,8 @@ const PATH_SAFETY: Msg = {
 };
 
 export interface SidecarPorts {
+  /** Where both listeners bind (default 0.0.0.0). */
+  readonly address: string;
   readonly inbound: number;
   readonly outbound: number;
 }
@@ -66,16 +68,16 @@ function inboundChains(policy: CompiledPolicy, w: CompiledWorkload, certDir: str
 export function sidecarInbound(policy: CompiledPolicy, w: CompiledWorkload, ports: SidecarPorts, certDir: string): Msg {
   return {
     name: INBOUND_LISTENER,
-    address: socketAddress('0.0.0.0', ports.inbound),
+    address: socketAddress(ports.address, ports.inbound),
     listener_filters: [ORIGINAL_DST, TLS_INSPECTOR],
     filter_chains: inboundChains(policy, w, certDir, rbacRules(policy, w)),
   };
 }
 
-export function sidecarOutbound(ports: SidecarPorts): Msg {
+export function sidecarOutbound(ports: SidecarPorts, dnsResolver: HostPort | null): Msg {
   return {
     name: OUTBOUND_LISTENER,
-    address: socketAddress('0.0.0.0', ports.outbound),
+    address: socketAddress(ports.address, ports.outbound),
     listener_filters: [ORIGINAL_DST],
     filter_chains: [{
       name: 'outbound',
@@ -83,9 +85,8 @@ export function sidecarOutbound(ports: SidecarPorts): Msg {
         stat_prefix: 'outbound',
         codec_type: 'AUTO',
         ...PATH_SAFETY,
-        strip_any_host_port: true,
         rds: { route_config_name: OUTBOUND_ROUTE, config_source: adsSource() },
-        http_filters: [wasmFilter(ECDS_EGRESS), extAuthzFilter(), routerFilter()],
+        http_filters: [wasmFilter(ECDS_EGRESS), extAuthzFilter(), destinationPortFilter(), forwardProxyFilter(dnsResolver), routerFilter()],
       })],
     }],
   };

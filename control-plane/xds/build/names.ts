@@ -15,6 +15,9 @@ export const OUTBOUND_ROUTE = 'meshguard.outbound';
 export const AUTHZ_CLUSTER = 'meshguard.authz';
 export const PASSTHROUGH_CLUSTER = 'meshguard.passthrough';
 export const WASM_CLUSTER = 'meshguard.wasm';
+/** Allowed egress: Envoy's dynamic forward proxy, which resolves the checked name itself. */
+export const EGRESS_CLUSTER = 'meshguard.dfp';
+export const DNS_CACHE = 'meshguard.egress';
 
 /** ECDS resource names; each is also the name of the HTTP filter that loads it. */
 export const ECDS_IDENTITY = 'meshguard.identity';
@@ -24,6 +27,8 @@ export const ECDS_EGRESS = 'meshguard.egress';
 export const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
 export const RBAC_FILTER = 'envoy.filters.http.rbac';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
+export const DFP_FILTER = 'envoy.filters.http.dynamic_forward_proxy';
+export const SET_FILTER_STATE_FILTER = 'envoy.filters.http.set_filter_state';
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const TLS_SOCKET = 'envoy.transport_sockets.tls';
 
