@@ -1,14 +1,2 @@
-// Loopback ports for tests.
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// Loopback ports for tests (one implementation, shared with the benchmarks).
+export { freePort } from '../../bench/lib/net.js';
