@@ -2,7 +2,7 @@
 // compiled meshguard policy: selectors resolved into identities, namespaces and principal prefixes
 // per segment, segment and egress-rule indices per workload (file order), so that a decision in
 // Rego is lookups. Policies that enforce what the Rego policy does not do are refused.
-import { formatIP, parseCidr, type Cidr } from '../../control-plane/engine/ip.js';
+import { formatIP, parseCidr, type Cidr } from '../../control-plane/canon/ip.js';
 import type { CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment, PathPattern } from '../../control-plane/policy/compiled.js';
 
 type Flags = Record<string, true>;
