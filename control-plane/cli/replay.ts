@@ -12,6 +12,8 @@ import { formatDiagnostic } from '../policy/diagnostics.js';
 import { filterConfigFor } from '../filter-config/filter-config.js';
 import { loadCompiledPolicy } from '../policy/load.js';
 import { Replayer, type ReplayModules } from '../replay/replay.js';
+import { requireEnvoy } from '../envoy/binary.js';
+import { EnvoyReplayer } from './replay-envoy.js';
 import { parse, required, UsageError } from './args.js';
 import { answerLines } from './io.js';
 
@@ -49,7 +51,12 @@ export function defaultWasmDir(): string {
 }
 
 /** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
-export async function replayLine(replayer: Replayer, line: string, lineNumber: number): Promise<string> {
+/** Anything that decides a parsed CheckRequest: the host's Replayer, or a real Envoy's. */
+export interface Decider {
+  decide(request: unknown): Promise<unknown>;
+}
+
+export async function replayLine(replayer: Decider, line: string, lineNumber: number): Promise<string> {
   let request: unknown;
   try {
     request = JSON.parse(line);
@@ -67,6 +74,7 @@ export async function replayLine(replayer: Replayer, line: string, lineNumber: n
 export async function replayCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     policy: { type: 'string' }, workload: { type: 'string' }, requests: { type: 'string', default: '-' }, 'wasm-dir': { type: 'string' },
+    envoy: { type: 'boolean' }, 'envoy-bin': { type: 'string' },
   });
   const workloadKey = required(values, 'workload');
   const loaded = await loadCompiledPolicy(required(values, 'policy'));
@@ -79,6 +87,18 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (!workload) throw new UsageError(`--workload ${workloadKey}: no such workload in the policy (have: ${[...loaded.compiled.workloads.keys()].join(', ')})`);
   const wasmDir = typeof values['wasm-dir'] === 'string' ? path.resolve(values['wasm-dir']) : defaultWasmDir();
   const modules = await loadModules(wasmDir, (l) => process.stderr.write(`${l}\n`));
+  if (values.envoy === true || values['envoy-bin'] !== undefined) return replayInEnvoy(values, wasmDir, workloadKey);
   const replayer = await Replayer.create(JSON.stringify(filterConfigFor(loaded.compiled, workload)), modules);
   return answerLines(values.requests as string, (line, n) => replayLine(replayer, line, n));
+}
+
+/** `--envoy [--envoy-bin PATH]`: the same lines, decided by a real Envoy sidecar of the workload. */
+async function replayInEnvoy(values: Record<string, string | boolean | undefined>, wasmDir: string, workload: string): Promise<number> {
+  const binary = requireEnvoy(typeof values['envoy-bin'] === 'string' ? values['envoy-bin'] : undefined);
+  const replayer = await EnvoyReplayer.start({ binary, policyFile: values.policy as string, workload, wasmDir });
+  try {
+    return await answerLines(values.requests as string, (line, n) => replayLine(replayer, line, n));
+  } finally {
+    await replayer.stop();
+  }
 }

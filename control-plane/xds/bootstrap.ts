@@ -30,10 +30,12 @@ export interface EnvoyBootstrapOptions {
   readonly outboundPort?: number | null;
   /** host:port of the DNS server Envoy resolves egress names with; omitted: the system's. */
   readonly dnsResolver?: string | null;
+  /** More node metadata (e.g. the direct-mode addresses of control-plane/xds/node.ts). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 function sidecarMetadata(o: EnvoyBootstrapOptions): Record<string, string> {
-  const metadata: Record<string, string> = { [META_WORKLOAD]: o.workload.key, [META_WASM_DIR]: o.wasmDir, [META_CERT_DIR]: o.certDir };
+  const metadata: Record<string, string> = { ...o.metadata, [META_WORKLOAD]: o.workload.key, [META_WASM_DIR]: o.wasmDir, [META_CERT_DIR]: o.certDir };
   const optional: [string, string | number | null | undefined][] = [
     [META_AUTHZ_ADDRESS, o.authzAddress], [META_LISTEN_ADDRESS, o.listenAddress], [META_INBOUND_PORT, o.inboundPort],
     [META_OUTBOUND_PORT, o.outboundPort], [META_DNS_RESOLVER, o.dnsResolver],

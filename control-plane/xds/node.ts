@@ -14,6 +14,13 @@
 //   meshguard.io/outbound-port  the outbound listener's port (default 15001)
 //   meshguard.io/listen-address the address both listeners bind (default 0.0.0.0)
 //   meshguard.io/dns-resolver   host:port of the DNS server Envoy resolves egress names with (default: the system's)
+//   Direct mode, for a sidecar without an iptables redirect (replay --envoy, the Envoy tests and benchmark):
+//   meshguard.io/inbound-address   the inbound listener listens on this IP at each of the workload's ports
+//                                  (its filter chains match on the port the connection arrived on)
+//   meshguard.io/outbound-address  the outbound listener listens on this IP at the outbound port, 80 and 443
+//   meshguard.io/app-address       the local application's IP (default 127.0.0.1); in direct outbound mode
+//                                  passthrough traffic goes to it at the outbound port, as there is no
+//                                  original destination to return to
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { SERVER_LISTENER_PREFIX } from './build/names.js';
 import type { NodeInfo } from './contracts.js';
@@ -30,9 +37,15 @@ export const META_INBOUND_PORT = 'meshguard.io/inbound-port';
 export const META_OUTBOUND_PORT = 'meshguard.io/outbound-port';
 export const META_LISTEN_ADDRESS = 'meshguard.io/listen-address';
 export const META_DNS_RESOLVER = 'meshguard.io/dns-resolver';
+export const META_INBOUND_ADDRESS = 'meshguard.io/inbound-address';
+export const META_OUTBOUND_ADDRESS = 'meshguard.io/outbound-address';
+export const META_APP_ADDRESS = 'meshguard.io/app-address';
 
 /** The metadata keys that change what a sidecar is sent (part of its snapshot key). */
-const SIDECAR_SETTINGS = [META_WASM_DIR, META_CERT_DIR, META_AUTHZ_ADDRESS, META_INBOUND_PORT, META_OUTBOUND_PORT, META_LISTEN_ADDRESS, META_DNS_RESOLVER];
+const SIDECAR_SETTINGS = [
+  META_WASM_DIR, META_CERT_DIR, META_AUTHZ_ADDRESS, META_INBOUND_PORT, META_OUTBOUND_PORT, META_LISTEN_ADDRESS, META_DNS_RESOLVER,
+  META_INBOUND_ADDRESS, META_OUTBOUND_ADDRESS, META_APP_ADDRESS,
+];
 
 const WORKLOAD_KEY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 

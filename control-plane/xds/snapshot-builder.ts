@@ -18,7 +18,10 @@ import {
 import { reachableFrom } from './build/reach.js';
 import { EGRESS_VHOST, meshVirtualHost, outboundRoute, outboundRouteContext, proxylessClientRoute } from './build/routes.js';
 import type { WasmSource } from './build/wasm-modules.js';
-import { META_AUTHZ_ADDRESS, META_CERT_DIR, META_DNS_RESOLVER, META_INBOUND_PORT, META_LISTEN_ADDRESS, META_OUTBOUND_PORT, META_WASM_DIR } from './node.js';
+import {
+  META_APP_ADDRESS, META_AUTHZ_ADDRESS, META_CERT_DIR, META_DNS_RESOLVER, META_INBOUND_ADDRESS, META_INBOUND_PORT, META_LISTEN_ADDRESS,
+  META_OUTBOUND_ADDRESS, META_OUTBOUND_PORT, META_WASM_DIR,
+} from './node.js';
 import { EncodedCache, GenerationMap } from './encoded-cache.js';
 import { MapSnapshot, makeResource, rawResource, ResourceMap, typeMaps, type Reference } from './snapshot.js';
 import { sidecarTopologyKey } from './build/fingerprint.js';
@@ -45,7 +48,13 @@ export interface SidecarSettings {
   readonly outboundPort: number;
   readonly listenAddress: string;
   readonly dnsResolver: HostPort | null;
+  /** Direct mode (no iptables redirect): the listeners' own IPs, null for the redirect default. */
+  readonly inboundAddress: string | null;
+  readonly outboundAddress: string | null;
+  readonly appAddress: string;
 }
+
+const ipSetting = (value: string | undefined): string | null => (value !== undefined && isIP(value) !== 0 ? value : null);
 
 function portSetting(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -62,6 +71,9 @@ export function sidecarSettings(node: NodeInfo, defaults: BuilderSettings): Side
     outboundPort: portSetting(m[META_OUTBOUND_PORT], 15001),
     listenAddress: isIP(m[META_LISTEN_ADDRESS] ?? '') !== 0 ? m[META_LISTEN_ADDRESS]! : '0.0.0.0',
     dnsResolver: parseHostPort(m[META_DNS_RESOLVER] ?? ''),
+    inboundAddress: ipSetting(m[META_INBOUND_ADDRESS]),
+    outboundAddress: ipSetting(m[META_OUTBOUND_ADDRESS]),
+    appAddress: ipSetting(m[META_APP_ADDRESS]) ?? '127.0.0.1',
   };
 }
 
@@ -204,7 +216,7 @@ export class SnapshotBuilder {
     refs.push({ typeUrl: CLUSTER, name: AUTHZ_CLUSTER, from: 'ext_authz' }, { typeUrl: ROUTE, name: OUTBOUND_ROUTE, from: `listener ${OUTBOUND_LISTENER}` });
     for (const name of [ECDS_IDENTITY, ECDS_ANOMALY]) refs.push({ typeUrl: EXTENSION_CONFIG, name, from: `listener ${INBOUND_LISTENER}` });
     refs.push({ typeUrl: EXTENSION_CONFIG, name: ECDS_EGRESS, from: `listener ${OUTBOUND_LISTENER}` });
-    const ports = { address: s.listenAddress, inbound: s.inboundPort, outbound: s.outboundPort };
+    const ports = { address: s.listenAddress, inbound: s.inboundPort, outbound: s.outboundPort, inboundAddress: s.inboundAddress, outboundAddress: s.outboundAddress };
     return {
       key,
       clusters: new ResourceMap(clusters),
@@ -234,9 +246,10 @@ export class SnapshotBuilder {
   private localClusters(w: CompiledWorkload, s: SidecarSettings): XdsResource[] {
     const tls = this.settings.tls ? { certDir: s.certDir, authzIdentity: this.settings.tls.authzIdentity } : null;
     const objects: [string, Record<string, unknown>][] = [[AUTHZ_CLUSTER, authzCluster(s.authzAddress, tls)]];
-    for (const c of [passthrough(), egressCluster(s.dnsResolver)]) objects.push([c.name as string, c]);
+    const pass = passthrough(s.outboundAddress === null ? null : { host: s.appAddress, port: s.outboundPort });
+    for (const c of [pass, egressCluster(s.dnsResolver)]) objects.push([c.name as string, c]);
     for (const port of w.ports) {
-      const c = inboundApp(port);
+      const c = inboundApp(port, s.appAddress);
       objects.push([c.name as string, c]);
     }
     if (this.settings.wasm.baseUrl !== null) {

@@ -3,7 +3,7 @@
 // c-ares resolver is pointed at) and connects to that address on the destination port, whatever
 // address the client's connection was made to. Denied names are never even resolved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDns, type DnsServer } from '../helpers/dns.js';
+import { startDns, type DnsServer } from '../../control-plane/envoy/dns.js';
 import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
 import { freePort } from '../helpers/net.js';
 import { converged, MeshFixture, plainGet, rejections, startEcho, type Echo, type Sidecar } from './xds-harness.js';

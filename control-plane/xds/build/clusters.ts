@@ -23,12 +23,14 @@ export function authzCluster(address: HostPort, tls: { certDir: string; authzIde
   return cluster;
 }
 
-export function inboundApp(port: number): Msg {
+export function inboundApp(port: number, appAddress = '127.0.0.1'): Msg {
   const name = inboundAppCluster(port);
-  return { name, type: 'STATIC', connect_timeout: duration(1), load_assignment: inlineEndpoints(name, { host: '127.0.0.1', port }) };
+  return { name, type: 'STATIC', connect_timeout: duration(1), load_assignment: inlineEndpoints(name, { host: appAddress, port }) };
 }
 
-export function passthrough(): Msg {
+/** To the original destination; in direct mode (no redirect, so no original destination) to `direct`. */
+export function passthrough(direct: HostPort | null = null): Msg {
+  if (direct) return { name: PASSTHROUGH_CLUSTER, type: 'STATIC', connect_timeout: duration(5), load_assignment: inlineEndpoints(PASSTHROUGH_CLUSTER, direct) };
   return { name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: duration(5) };
 }
 

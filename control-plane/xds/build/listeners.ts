@@ -32,6 +32,17 @@ export interface SidecarPorts {
   readonly address: string;
   readonly inbound: number;
   readonly outbound: number;
+  /** Direct mode: listen on these IPs (at the workload's ports / the outbound port, 80, 443) instead of 0.0.0.0 behind a redirect. */
+  readonly inboundAddress?: string | null;
+  readonly outboundAddress?: string | null;
+}
+
+/** A listener's `address` and `additional_addresses` for `host` at each of `ports`. */
+function addresses(host: string, ports: readonly number[]): Msg {
+  const [first, ...rest] = ports;
+  const out: Msg = { address: socketAddress(host, first!) };
+  if (rest.length > 0) out.additional_addresses = rest.map((p) => ({ address: socketAddress(host, p) }));
+  return out;
 }
 
 function inboundHcm(w: CompiledWorkload, port: number | null, rbac: Msg): Msg {
@@ -66,18 +77,20 @@ function inboundChains(policy: CompiledPolicy, w: CompiledWorkload, certDir: str
 }
 
 export function sidecarInbound(policy: CompiledPolicy, w: CompiledWorkload, ports: SidecarPorts, certDir: string): Msg {
+  const direct = ports.inboundAddress ?? null;
   return {
     name: INBOUND_LISTENER,
-    address: socketAddress(ports.address, ports.inbound),
+    ...(direct === null ? addresses(ports.address, [ports.inbound]) : addresses(direct, w.ports.length > 0 ? w.ports : [ports.inbound])),
     listener_filters: [ORIGINAL_DST, TLS_INSPECTOR],
     filter_chains: inboundChains(policy, w, certDir, rbacRules(policy, w)),
   };
 }
 
 export function sidecarOutbound(ports: SidecarPorts, dnsResolver: HostPort | null): Msg {
+  const direct = ports.outboundAddress ?? null;
   return {
     name: OUTBOUND_LISTENER,
-    address: socketAddress(ports.address, ports.outbound),
+    ...(direct === null ? addresses(ports.address, [ports.outbound]) : addresses(direct, [...new Set([ports.outbound, 80, 443])])),
     listener_filters: [ORIGINAL_DST],
     filter_chains: [{
       name: 'outbound',

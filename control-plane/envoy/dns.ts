@@ -1,4 +1,5 @@
-// A tiny DNS server on loopback for tests (node:dgram): answers A queries from a table, AAAA and
+// A tiny DNS server on loopback (node:dgram) for Envoy's dynamic forward proxy in tests and in
+// `replay --envoy`: answers A queries from a table (else with `fallback`, when given), AAAA and
 // other types with an empty NOERROR, unknown names with NXDOMAIN, and records every question.
 import { createSocket, type Socket } from 'node:dgram';
 
@@ -23,12 +24,12 @@ function readName(msg: Buffer, offset: number): { name: string; end: number } {
   return { name: labels.join('.').toLowerCase(), end: i + 1 };
 }
 
-function answer(query: Buffer, records: ReadonlyMap<string, string>, questions: string[]): Buffer | null {
+function answer(query: Buffer, records: ReadonlyMap<string, string>, questions: string[], fallback: string | null): Buffer | null {
   if (query.length < 17) return null;
   const { name, end } = readName(query, 12);
   const type = query.readUInt16BE(end);
   questions.push(name);
-  const address = records.get(name);
+  const address = records.get(name) ?? fallback ?? undefined;
   const header = Buffer.alloc(12);
   query.copy(header, 0, 0, 2);
   const rcode = address === undefined ? 3 : 0;
@@ -47,12 +48,13 @@ function answer(query: Buffer, records: ReadonlyMap<string, string>, questions: 
   return Buffer.concat([header, question, rr]);
 }
 
-export async function startDns(records: Record<string, string> = {}): Promise<DnsServer> {
+/** `fallback`: the IPv4 address of every name not in the table (null: NXDOMAIN). */
+export async function startDns(records: Record<string, string> = {}, fallback: string | null = null): Promise<DnsServer> {
   const table = new Map(Object.entries(records).map(([k, v]) => [k.toLowerCase(), v]));
   const questions: string[] = [];
   const socket: Socket = createSocket('udp4');
   socket.on('message', (msg, peer) => {
-    const reply = answer(msg, table, questions);
+    const reply = answer(msg, table, questions, fallback);
     if (reply) socket.send(reply, peer.port, peer.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
