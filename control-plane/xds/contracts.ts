@@ -43,6 +43,8 @@ export interface Snapshot {
   get(typeUrl: string, name: string): XdsResource | undefined;
   /** The resources a wildcard subscription receives. */
   list(typeUrl: string): Iterable<XdsResource>;
+  /** True when `name` is one of `list(typeUrl)` (false for resources built on demand by name). */
+  listed(typeUrl: string, name: string): boolean;
   /** Broken references (an EDS cluster without endpoints, a listener's RDS or ECDS name without a resource...). */
   consistent(): string[];
 }

@@ -95,6 +95,10 @@ export class MapSnapshot implements Snapshot {
     return (this.types.get(typeUrl) ?? EMPTY).byName.values();
   }
 
+  listed(typeUrl: string, name: string): boolean {
+    return this.types.get(typeUrl)?.byName.has(name) ?? false;
+  }
+
   count(typeUrl: string): number {
     return (this.types.get(typeUrl) ?? EMPTY).byName.size;
   }

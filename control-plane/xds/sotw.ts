@@ -76,7 +76,8 @@ export class SotwStream {
       this.acknowledge(typeUrl, state, request);
     }
     const changed = this.subscribe(typeUrl, state, request.resource_names ?? []);
-    if (first || changed) this.respond(typeUrl, state, first, null);
+    // A changed subscription is answered even when the version stays (the version does not depend on it).
+    if (first || changed) this.respond(typeUrl, state, true, null);
   }
 
   private acknowledge(typeUrl: string, state: TypeState, request: DiscoveryRequest): void {
@@ -117,7 +118,7 @@ export class SotwStream {
   private respond(typeUrl: string, state: TypeState, force: boolean, editAt: number | null): void {
     if (!this.snapshot) return;
     const resources = this.desired(typeUrl, state);
-    const version = state.wildcard && state.names.size === 0 ? this.snapshot.typeVersion(typeUrl) : versionOf(resources);
+    const version = this.versionFor(typeUrl, resources);
     if (!force && (version === state.lastVersion || version === state.rejectedVersion)) return;
     const nonce = String(++this.nonce);
     state.lastVersion = version;
@@ -125,6 +126,18 @@ export class SotwStream {
     state.lastEditAt = editAt;
     this.send({ version_info: version, resources: resources.map((r) => ({ type_url: typeUrl, value: r.value })), type_url: typeUrl, nonce, control_plane: CONTROL_PLANE });
     this.callbacks.onResponse(this.info, typeUrl, version, nonce, resources.length, 0);
+  }
+
+  /**
+   * The type's version in the snapshot, whatever the subscription: equal snapshots give equal
+   * versions (two replicas, any order of requests); resources built on demand by name (a proxyless
+   * server's listener) are not in it, so their own versions are folded in.
+   */
+  private versionFor(typeUrl: string, resources: readonly XdsResource[]): string {
+    const snapshot = this.snapshot!;
+    const onDemand = resources.filter((r) => !snapshot.listed(typeUrl, r.name));
+    const base = snapshot.typeVersion(typeUrl);
+    return onDemand.length === 0 ? base : versionOf([...onDemand, { name: '', typeUrl, version: base, value: new Uint8Array() }]);
   }
 
   private orderedTypes(): string[] {

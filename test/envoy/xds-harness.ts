@@ -32,6 +32,10 @@ export interface SidecarOptions {
   readonly dnsResolver?: string;
   /** Another replica to connect to (default: the fixture's serve). */
   readonly serve?: ServeProcess;
+  /** Reuse these certificates (and their directory) instead of issuing new ones. */
+  readonly certs?: CertFiles;
+  /** The ext_authz port the sidecar uses (default: its replica's). */
+  readonly authzPort?: number;
 }
 
 export interface Sidecar {
@@ -39,6 +43,7 @@ export interface Sidecar {
   readonly workload: string;
   readonly bootstrap: string;
   readonly certs: CertFiles;
+  readonly outboundPort: number | undefined;
 }
 
 export interface NodeDoc {
@@ -87,9 +92,9 @@ export class MeshFixture {
   /** Renders the workload's bootstrap with `meshguard render envoy` and starts Envoy from it. */
   async sidecar(workload: string, o: SidecarOptions = {}): Promise<Sidecar> {
     const serve = o.serve ?? this.serve;
-    const certs = this.ca.issue(`node-${++this.issued}`, o.certIdentity ?? idOf(workload));
+    const certs = o.certs ?? this.ca.issue(`node-${++this.issued}`, o.certIdentity ?? idOf(workload));
     const args = ['render', 'envoy', '--policy', this.policyFile, '--workload', workload, '--tls',
-      '--xds-address', `127.0.0.1:${serve.xdsPort}`, '--authz-address', `127.0.0.1:${serve.authzPort}`,
+      '--xds-address', `127.0.0.1:${serve.xdsPort}`, '--authz-address', `127.0.0.1:${o.authzPort ?? serve.authzPort}`,
       '--wasm-dir', WASM_DIR, '--cert-dir', certs.dir, '--admin-port', '0'];
     if (o.delta) args.push('--delta');
     if (o.listenAddress) args.push('--listen-address', o.listenAddress);
@@ -99,7 +104,7 @@ export class MeshFixture {
     const rendered = await runMeshguard(args);
     if (rendered.code !== 0) throw new Error(`render envoy failed: ${rendered.stderr}`);
     const proxy = await envoy({ bootstrap: rendered.stdout });
-    return { envoy: proxy, workload, bootstrap: rendered.stdout, certs };
+    return { envoy: proxy, workload, bootstrap: rendered.stdout, certs, outboundPort: o.outboundPort };
   }
 
   async nodes(serve = this.serve): Promise<NodeDoc[]> {
