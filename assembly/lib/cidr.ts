@@ -1,8 +1,9 @@
 // CIDR blocks (IPv4 and IPv6) and lists of them, parsed as the TS engine's parseCidr does: a
 // canonical address and a prefix without leading zeros; bits after the prefix are masked off
-// (the policy validator warns about them); an IPv4-mapped IPv6 block becomes the IPv4 block.
+// (the policy validator warns about them); an IPv6 block that carries IPv4 addresses (mapped,
+// NAT64, compatible, 6to4: ip.ts embeddedIPv4) becomes the IPv4 block.
 import { ByteBuf } from "../sdk/bytes";
-import { Ip, parseIPv4, parseIPv6, unmapIPv4 } from "./ip";
+import { embeddedIPv4, Ip, parseIPv4, parseIPv6 } from "./ip";
 
 @inline function maskV4(prefix: i32): u32 {
   return prefix == 0 ? 0 : <u32>0xffffffff << <u32>(32 - prefix);
@@ -80,9 +81,8 @@ export function parseCidr(text: string, error: ByteBuf): Cidr | null {
   }
   address.hi &= maskHalf(prefix);
   address.lo &= maskHalf(prefix - 64);
-  unmapIPv4(address);
-  if (address.version == 4) {
-    const v4Prefix = prefix > 96 ? prefix - 96 : 0;
+  const v4Prefix = embeddedIPv4(address, prefix);
+  if (v4Prefix >= 0) {
     cidr.version = 4;
     cidr.prefix = v4Prefix;
     cidr.v4Mask = maskV4(v4Prefix);

@@ -2,6 +2,7 @@
 // more than maxLabels labels, or a label of at least entropyMinLength bytes whose Shannon
 // entropy (bits per byte, log2) exceeds maxEntropy.
 import { ByteBuf } from "../sdk/bytes";
+import { log2Js } from "./log2";
 
 export class DnsTunnelLimits {
   maxLabelLength: i32 = 63;
@@ -19,7 +20,11 @@ export enum DnsFinding {
 
 const counts = new StaticArray<i32>(256);
 
-/** Shannon entropy in bits per byte of [from, to). */
+/**
+ * Shannon entropy in bits per byte of [from, to), computed exactly as control-plane/engine/dns-tunnel.ts
+ * labelEntropy: byte values in ascending order, p = count / n, entropy -= p * log2(p), with V8's
+ * log2 (log2Js) — the same operations in the same order, so both give the same double.
+ */
 export function labelEntropy(src: usize, from: i32, to: i32): f64 {
   const n = to - from;
   if (n <= 0) return 0;
@@ -28,12 +33,11 @@ export function labelEntropy(src: usize, from: i32, to: i32): f64 {
     unchecked(counts[b] = counts[b] + 1);
   }
   let entropy: f64 = 0;
-  for (let i = from; i < to; i++) {
-    const b = <i32>load<u8>(src + <usize>i);
+  for (let b = 0; b < 256; b++) {
     const count = unchecked(counts[b]);
     if (count == 0) continue;
     const p = <f64>count / <f64>n;
-    entropy -= p * Math.log2(p);
+    entropy -= p * log2Js(p);
     unchecked(counts[b] = 0);
   }
   return entropy;

@@ -80,6 +80,16 @@ function checkName(host: ByteBuf): string | null {
   return null;
 }
 
+/** The first `size` bytes ASCII lower-cased into `host`, one trailing dot removed. */
+function lowerName(src: usize, size: i32, host: ByteBuf): void {
+  for (let i = 0; i < size; i++) {
+    let c = load<u8>(src + <usize>i);
+    if (c >= 65 && c <= 90) c |= 0x20;
+    host.push(c);
+  }
+  if (host.length > 0 && host.at(host.length - 1) == 46) host.truncate(host.length - 1);
+}
+
 function canonicalBracketed(src: usize, size: i32, out: CanonicalHost): HostKind {
   let close = 1;
   while (close < size && load<u8>(src + <usize>close) != 93) close++;
@@ -115,12 +125,7 @@ export function canonicalHost(src: usize, size: i32, out: CanonicalHost): HostKi
     if (out.port < 0) return out.reject("invalid port");
   }
   const host = out.host;
-  for (let i = 0; i < hostEnd; i++) {
-    let c = load<u8>(src + <usize>i);
-    if (c >= 65 && c <= 90) c |= 0x20;
-    host.push(c);
-  }
-  if (host.length > 0 && host.at(host.length - 1) == 46) host.truncate(host.length - 1);
+  lowerName(src, hostEnd, host);
   const invalid = checkName(host);
   if (invalid !== null) return out.reject(invalid);
   if (endsInNumber(host)) {
@@ -128,6 +133,25 @@ export function canonicalHost(src: usize, size: i32, out: CanonicalHost): HostKi
     out.kind = HostKind.Ip;
     return HostKind.Ip;
   }
+  out.kind = HostKind.Name;
+  return HostKind.Name;
+}
+
+/**
+ * A TLS SNI is a bare host name (RFC 6066): only [a-z0-9.-] after ASCII lower-casing (no port,
+ * brackets or IPv6 literal) and not an IPv4 literal. Twin of control-plane/canon/host.ts
+ * canonicalSni; both are held to test/fixtures/sni.json.
+ */
+export function canonicalSni(src: usize, size: i32, out: CanonicalHost): HostKind {
+  out.host.clear();
+  out.port = 0;
+  out.ip.version = 0;
+  out.reason = "";
+  const host = out.host;
+  lowerName(src, size, host);
+  const invalid = checkName(host);
+  if (invalid !== null) return out.reject("SNI is not a host name: " + invalid);
+  if (endsInNumber(host)) return out.reject("SNI is an IP literal");
   out.kind = HostKind.Name;
   return HostKind.Name;
 }

@@ -154,11 +154,34 @@ export function parseIPv6(src: usize, from: i32, to: i32, out: Ip): bool {
   return true;
 }
 
-/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes that IPv4 address. */
+/**
+ * The IPv4 prefix length of the IPv4 address an IPv6 block of `prefix` bits carries (written to
+ * `ip.v4`), or -1: IPv4-mapped ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::a.b.c.d, IPv4-compatible ::a.b.c.d
+ * (not :: or ::1) and 6to4 2002:aabb:ccdd::/48. Twin of control-plane/canon/ip.ts embeddedIPv4.
+ */
+export function embeddedIPv4(ip: Ip, prefix: i32): i32 {
+  if (ip.version != 6) return -1;
+  const top = ip.lo >> 32;
+  const value = <u32>(ip.lo & 0xffffffff);
+  if (prefix >= 96) {
+    const nat64 = ip.hi == 0x0064ff9b00000000 && top == 0;
+    const compatible = ip.hi == 0 && top == 0 && !(prefix >= 127 && value < 2);
+    if ((ip.hi == 0 && (top == 0xffff || top == 0xffff0000)) || nat64 || compatible) {
+      ip.v4 = value;
+      return prefix - 96;
+    }
+  }
+  if (prefix >= 16 && (ip.hi >> 48) == 0x2002) {
+    ip.v4 = <u32>((ip.hi >> 16) & 0xffffffff);
+    return prefix - 16 < 32 ? prefix - 16 : 32;
+  }
+  return -1;
+}
+
+/** An IPv6 address that carries an IPv4 address (embeddedIPv4) becomes that IPv4 address. */
 export function unmapIPv4(ip: Ip): void {
-  if (ip.version == 6 && ip.hi == 0 && (ip.lo >> 32) == 0xffff) {
+  if (embeddedIPv4(ip, 128) >= 0) {
     ip.version = 4;
-    ip.v4 = <u32>(ip.lo & 0xffffffff);
     ip.hi = 0;
     ip.lo = 0;
   }

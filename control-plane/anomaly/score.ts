@@ -9,18 +9,15 @@ export interface AnomalyScore {
   readonly hits: readonly string[];
 }
 
-/** How much of a body is scored; a scorer that reads unbounded bodies is a DoS lever. */
-export const MAX_SCORED_BODY = 16 * 1024;
-
 const SEPARATOR = '\u0001';
 
-/** Everything an attacker controls in one string: path and query, header values, body head. */
+/** Everything an attacker controls in one string: path and query, header values, the body text (canon/body.ts). */
 export function scoredText(http: HttpInput): string {
   const parts = [http.path ?? ''];
   for (const name in http.headers) {
     if (name !== ':path') parts.push(http.headers[name]!);
   }
-  if (http.body) parts.push(http.body.length > MAX_SCORED_BODY ? http.body.slice(0, MAX_SCORED_BODY) : http.body);
+  if (http.body) parts.push(http.body);
   return canonicalText(parts.join(SEPARATOR));
 }
 

@@ -3,7 +3,7 @@
 import type { AnomalyScore } from '../anomaly/score.js';
 import { scoreWithModel, type AnomalyModel } from '../anomaly/model.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { decide } from '../engine/decide.js';
+import { badRequest, decide } from '../engine/decide.js';
 import type { RateLimitResult, RateLimitStore } from './rate-limit.js';
 import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
 import type { QuarantineGuard } from './quarantine-guard.js';
@@ -56,6 +56,8 @@ export class Authorizer {
   /** Synchronous when the rate-limit store is; a Promise only when it must wait (e.g. Redis). */
   check(input: CheckInput): AuthzResult | Promise<AuthzResult> {
     const policy = this.current;
+    const bad = badRequest(input);
+    if (bad !== null) return result(bad, input, null);
     if (this.guard !== null && policy.quarantine !== null) {
       const blocked = this.quarantinedSource(policy, input);
       if (blocked) return blocked;

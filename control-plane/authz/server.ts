@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuthzResult, Authorizer } from '../authorizer/authorizer.js';
 import type { CheckInput } from '../engine/request.js';
 import { authorizationService } from '../envoy-protos.js';
+import { echo, echoOrNull } from '../canon/echo.js';
 import { RequestFieldError, toCheckInput } from './check-request.js';
 import { toCheckResponse, type CheckResponseObject } from './response.js';
 
@@ -30,11 +31,12 @@ export interface AuthzServiceOptions {
 
 function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult): void {
   if (result.decision === 'allow' && (o.allowLogSample <= 0 || Math.random() >= o.allowLogSample)) return;
+  // Request values are cut to MAX_ECHO (canon/echo.ts): a megabyte path must not make a megabyte log line.
   const fields = {
-    event: 'decision', decision: result.decision, status: result.status, rule: result.rule, reason: result.reason,
-    direction: result.direction, source: result.source || null, sourceAddress: input.source.address,
-    workload: input.contextExtensions['meshguard.io/workload'] ?? null, method: input.http?.method ?? null,
-    path: input.http?.path ?? null, host: input.http?.host ?? null, anomalyScore: result.anomaly?.score ?? null,
+    event: 'decision', decision: result.decision, status: result.status, rule: result.rule, reason: echo(result.reason),
+    direction: result.direction, source: echoOrNull(result.source || null), sourceAddress: echoOrNull(input.source.address),
+    workload: echoOrNull(input.contextExtensions['meshguard.io/workload']), method: echoOrNull(input.http?.method),
+    path: echoOrNull(input.http?.path), host: echoOrNull(input.http?.host), anomalyScore: result.anomaly?.score ?? null,
   };
   if (result.decision === 'deny') o.logger.warn(fields, 'denied');
   else o.logger.info(fields, 'allowed');
@@ -55,7 +57,7 @@ export function checkHandler(o: AuthzServiceOptions): grpc.handleUnaryCall<unkno
       input = toCheckInput(call.request);
     } catch (err) {
       o.metrics.requestErrors.inc();
-      const message = err instanceof RequestFieldError ? err.message : 'undecodable CheckRequest';
+      const message = err instanceof RequestFieldError ? echo(err.message) : 'undecodable CheckRequest';
       o.logger.warn({ event: 'bad_request', error: message }, 'bad CheckRequest');
       callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
       return;

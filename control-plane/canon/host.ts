@@ -65,7 +65,7 @@ function canonicalBracketed(authority: string): CanonicalHost {
   return { ok: true, kind: 'ip', host: formatIP(ip), ip, port };
 }
 
-/** Canonicalizes an authority (Host, :authority or SNI): lower case, one trailing dot removed. */
+/** Canonicalizes an authority (Host or :authority): lower case, one trailing dot removed. */
 export function canonicalHost(authority: string): CanonicalHost {
   if (authority.startsWith('[')) return canonicalBracketed(authority);
   let hostText = authority;
@@ -86,4 +86,18 @@ export function canonicalHost(authority: string): CanonicalHost {
     return { ok: true, kind: 'ip', host, ip, port };
   }
   return { ok: true, kind: 'name', host, port };
+}
+
+/**
+ * A TLS SNI is a bare host name (RFC 6066): after ASCII lower-casing only [a-z0-9.-], so never a
+ * port, brackets or an IPv6 literal, and never an IPv4 literal (a last label that is a number).
+ * Canonical as a host: lower case, one trailing dot removed. Held to test/fixtures/sni.json.
+ */
+export function canonicalSni(sni: string): CanonicalHost {
+  let host = asciiLower(sni);
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  const invalid = checkName(host);
+  if (invalid) return reject(`SNI is not a host name: ${invalid}`);
+  if (endsInNumber(host)) return reject('SNI is an IP literal');
+  return { ok: true, kind: 'name', host, port: null };
 }

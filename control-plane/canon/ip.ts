@@ -62,14 +62,33 @@ export function parseIPv6(text: string): IPv6 | null {
   return { v: 6, words };
 }
 
-/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. */
+/**
+ * The IPv4 address (and, for a block of `prefix` bits, its IPv4 prefix length) an IPv6 address
+ * carries in one of the forms that reach an IPv4 host: IPv4-mapped ::ffff:a.b.c.d, IPv4-translated
+ * ::ffff:0:a.b.c.d (RFC 2765), NAT64 64:ff9b::a.b.c.d (RFC 6052), IPv4-compatible ::a.b.c.d (but
+ * not :: or ::1) and 6to4
+ * 2002:aabb:ccdd::/48 (RFC 3056; a longer 6to4 block is its whole IPv4 address). Null otherwise.
+ * The AssemblyScript twin (assembly/lib/ip.ts) is held to test/fixtures/ips.json.
+ */
+export function embeddedIPv4(w: Uint16Array, prefix = 128): { value: number; prefix: number } | null {
+  if (prefix >= 96) {
+    const value = ((w[6]! << 16) | w[7]!) >>> 0;
+    const zero64 = w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0;
+    const zero80 = zero64 && w[4] === 0;
+    const translated = zero64 && w[4] === 0xffff && w[5] === 0;
+    const nat64 = w[0] === 0x64 && w[1] === 0xff9b && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0;
+    const compatible = zero80 && w[5] === 0 && !(prefix >= 127 && value < 2);
+    if ((zero80 && w[5] === 0xffff) || translated || nat64 || compatible) return { value, prefix: prefix - 96 };
+  }
+  if (prefix >= 16 && w[0] === 0x2002) return { value: ((w[1]! << 16) | w[2]!) >>> 0, prefix: Math.min(32, prefix - 16) };
+  return null;
+}
+
+/** An IPv6 address that carries an IPv4 address (embeddedIPv4) is that IPv4 address. */
 export function unmapIPv4(ip: IP): IP {
   if (ip.v === 4) return ip;
-  const w = ip.words;
-  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
-    return { v: 4, value: ((w[6]! << 16) | w[7]!) >>> 0 };
-  }
-  return ip;
+  const embedded = embeddedIPv4(ip.words);
+  return embedded ? { v: 4, value: embedded.value } : ip;
 }
 
 export function parseIP(text: string): IP | null {
@@ -123,8 +142,13 @@ export function parseCidr(text: string): Cidr | string {
     if (prefix > max) return `prefix length ${prefix} is over ${max}`;
   }
   const network = maskIP(ip, prefix);
-  const mapped = unmapIPv4(network);
-  return { ip: mapped, prefix: mapped.v === 4 && ip.v === 6 ? Math.max(0, prefix - 96) : prefix, text, hostBitsSet: !sameIP(ip, network) };
+  const hostBitsSet = !sameIP(ip, network);
+  const embedded = network.v === 6 ? embeddedIPv4(network.words, prefix) : null;
+  if (embedded) {
+    const v4 = maskIP({ v: 4, value: embedded.value }, embedded.prefix);
+    return { ip: v4, prefix: embedded.prefix, text, hostBitsSet };
+  }
+  return { ip: network, prefix, text, hostBitsSet };
 }
 
 function maskIP(ip: IP, prefix: number): IP {

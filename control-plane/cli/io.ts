@@ -38,8 +38,10 @@ export async function answerLines(source: string, answer: (line: string, lineNum
   const out = new LineWriter();
   let lineNumber = 0;
   let bad = 0;
-  for await (const line of readLines(source)) {
+  for await (const read of readLines(source)) {
     lineNumber++;
+    // A UTF-8 byte order mark (editors on Windows write one) is not part of the first request.
+    const line = lineNumber === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
     if (line.trim() === '') continue;
     const text = await answer(line, lineNumber);
     if (text.startsWith('{"error"')) bad++;

@@ -4,7 +4,11 @@ import type { DnsTunneling } from '../policy/types.js';
 
 const counts = new Uint16Array(256);
 
-/** Shannon entropy of a label, in bits per byte. */
+/**
+ * Shannon entropy of a label, in bits per byte. The AssemblyScript twin (assembly/lib/dns_tunnel.ts)
+ * does the same operations in the same order (byte values ascending, p = count / n, bits -= p ·
+ * log2 p, with V8's log2), so a threshold compares the same double in every enforcer.
+ */
 export function labelEntropy(label: string): number {
   counts.fill(0);
   for (let i = 0; i < label.length; i++) counts[label.charCodeAt(i) & 0xff]!++;

@@ -1,7 +1,7 @@
 // The egress decision (DESIGN.md "Egress decision").
 import type { CompiledEgressRule, CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
 import { asciiLower } from '../canon/ascii.js';
-import { canonicalHost, type CanonicalHost } from '../canon/host.js';
+import { canonicalHost, canonicalSni, type CanonicalHost } from '../canon/host.js';
 import { dnsTunnelSuspicion } from './dns-tunnel.js';
 import { isBlocked } from './inbound.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
@@ -19,21 +19,30 @@ function sources(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkloa
   return principal === '' ? null : p.workloadsByIdentity.get(principal) ?? null;
 }
 
-function authorityOf(input: CheckInput): string | null {
+/**
+ * The host the decision is about: the authority, else the TLS SNI (a bare host name), else the
+ * destination address as an IP literal. A string is why the request is denied.
+ */
+function hostOf(input: CheckInput): CanonicalHost | string {
   const http = input.http;
-  if (http) {
-    const authority = http.host || http.headers[':authority'] || http.headers['host'];
-    if (authority) return authority;
-  }
-  if (input.sni !== '') return input.sni;
+  const authority = http ? http.host || http.headers[':authority'] || http.headers['host'] : '';
+  if (authority) return canonicalHost(authority);
+  if (input.sni !== '') return canonicalSni(input.sni);
   const address = input.destination.address;
-  if (address === null) return null;
-  return address.includes(':') ? `[${address}]` : address;
+  if (address === null) return 'no destination host';
+  return canonicalHost(address.includes(':') ? `[${address}]` : address);
 }
 
-function portOf(host: Host, input: CheckInput): number | null {
+/**
+ * The connection's destination port decides; without one, the authority's port, else the
+ * scheme's. An authority port that differs from the destination port is a string (deny).
+ */
+function portOf(host: Host, input: CheckInput): number | null | string {
+  const destination = input.destination.port;
+  if (destination !== null) {
+    return host.port === null || host.port === destination ? destination : `authority port ${host.port} differs from the destination port ${destination}`;
+  }
   if (host.port !== null) return host.port;
-  if (input.destination.port !== null) return input.destination.port;
   const scheme = input.http ? asciiLower(input.http.scheme) : undefined;
   return scheme === 'https' ? 443 : scheme === 'http' ? 80 : null;
 }
@@ -69,10 +78,11 @@ function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: num
 export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
   const workloads = sources(p, input);
   if (!workloads) return deny('outbound', 403, null, 'unknown source workload');
-  const authority = authorityOf(input);
-  if (authority === null) return deny('outbound', 403, null, 'no destination host');
-  const host = canonicalHost(authority);
+  const host = hostOf(input);
+  if (typeof host === 'string') return deny('outbound', 403, null, host);
   if (!host.ok) return deny('outbound', 403, null, `bad host: ${host.reason}`);
+  const port = portOf(host, input);
+  if (typeof port === 'string') return deny('outbound', 403, null, port);
   if ((host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address)) {
     return deny('outbound', 403, null, 'destination is blocklisted');
   }
@@ -84,7 +94,6 @@ export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
   let decision: Decision;
   if (mesh) decision = allow('outbound', null, `in-mesh host ${host.host}`);
   else {
-    const port = portOf(host, input);
     decision = decideFor(p, workloads[0]!, host, port);
     for (let i = 1; i < workloads.length && decision.decision === 'allow'; i++) {
       const next = decideFor(p, workloads[i]!, host, port);

@@ -4,6 +4,7 @@ import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, P
 import { kubernetesNamespace, parseSpiffeId } from '../canon/spiffe.js';
 import { parseIP } from '../canon/ip.js';
 import { normalizePath } from '../canon/path.js';
+import { echo } from '../canon/echo.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
 import { allow, allowedBy, deny, memoized, type Decision } from './verdict.js';
 
@@ -106,7 +107,7 @@ function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, metho
   }
   const s = firstAllowing(p, d, source, method, path, port);
   if (s !== null) return allowedBy(s, 'inbound', s.rateLimit ? s : null);
-  return deny('inbound', 403, null, `no segment allows ${source || 'an unauthenticated source'} to ${method ?? 'connect to'} ${d.key}${path === null ? '' : ' ' + path}`);
+  return deny('inbound', 403, null, `no segment allows ${echo(source) || 'an unauthenticated source'} to ${method === null ? 'connect to' : echo(method)} ${d.key}${path === null ? '' : ' ' + echo(path)}`);
 }
 
 function destinations(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkload[] | null {

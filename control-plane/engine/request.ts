@@ -4,6 +4,7 @@
 export interface PeerInput {
   /** The verified identity Envoy took from the peer certificate's URI SAN; "" when none. */
   readonly principal: string;
+  /** The IP of a socket address; for another kind of address (a pipe), its text, which is not an IP. */
   readonly address: string | null;
   readonly port: number | null;
 }
@@ -16,7 +17,13 @@ export interface HttpInput {
   readonly scheme: string;
   /** Lower-cased names; repeated headers already joined with "," by Envoy. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body text by the one body rule (canon/body.ts): its first 16 KiB of bytes, as UTF-8. */
   readonly body: string;
+  /**
+   * Set when a field and its pseudo-header (path/:path, method/:method, host/:authority) are both
+   * present and differ: the request is not one request, and every enforcer answers 400.
+   */
+  readonly conflict?: string;
 }
 
 export interface CheckInput {

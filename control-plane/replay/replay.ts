@@ -4,9 +4,10 @@
 //
 // Mapping (a CheckRequest describes what Envoy knew when it asked ext_authz):
 //  - headers: attributes.request.http.headers (and headerMap), plus :method, :path, :authority and
-//    :scheme from the http fields when the headers lack them; the body (or rawBody's bytes);
+//    :scheme from the http fields when the headers lack them; the whole body (body or rawBody's bytes);
+//    fields that differ from their pseudo-headers are no single request: 400 without the filters;
 //  - source/destination socketAddress → connection.source/destination "ip:port" ([v6]:port), so
-//    the filters read source.address, destination.address and destination.port;
+//    the filters read source.address, destination.address and destination.port; a pipe → its path;
 //  - source.principal → a peer certificate whose first URI SAN it is (connection.mtls true);
 //    no principal → plaintext (mtls false, no SAN);
 //  - meshguard.io/direction: inbound (default) → identity then anomaly; outbound → egress
@@ -15,7 +16,8 @@
 //    meshguard.io/workload context extension names.
 // Verdict: a local reply is a deny with its status, x-meshguard-rule (null when absent) and
 // x-meshguard-reason; otherwise an allow whose rule is the x-meshguard-rule the filters set.
-import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
+import { RequestFieldError, requestBodyBytes, toCheckInput } from '../authz/check-request.js';
+import { parseIP } from '../canon/ip.js';
 import type { CheckInput, PeerInput } from '../engine/request.js';
 import { CONTEXT_DIRECTION } from '../engine/request.js';
 import { FilterChain, WasmHost, type ChainRequest, type ChainResult, type Plugin, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
@@ -33,16 +35,10 @@ export interface ReplayModules {
   readonly egress: Uint8Array;
 }
 
-type Obj = Readonly<Record<string, unknown>>;
-
-function member(o: unknown, camel: string, snake?: string): unknown {
-  if (o === null || typeof o !== 'object') return undefined;
-  const r = o as Obj;
-  return r[camel] !== undefined || snake === undefined ? r[camel] : r[snake];
-}
-
+/** The address as Envoy's `source.address`/`destination.address` show it: "ip:port", or a pipe's path. */
 function socket(peer: PeerInput): string | undefined {
   if (peer.address === null) return undefined;
+  if (parseIP(peer.address) === null) return peer.address;
   const ip = peer.address.includes(':') ? `[${peer.address}]` : peer.address;
   return `${ip}:${peer.port ?? 0}`;
 }
@@ -70,10 +66,9 @@ export function httpRequestOf(request: unknown, input: CheckInput): ChainRequest
   const has = (name: string) => Object.hasOwn(http.headers, name);
   const pseudo: [string, string | null][] = [[':method', http.method], [':path', http.path], [':authority', http.host], [':scheme', http.scheme]];
   for (const [name, value] of pseudo) if (!has(name) && value !== null && value !== '') headers.push([name, value]);
-  // `body` is text (sent as UTF-8); `rawBody` was read as Latin-1, one character per byte.
-  const raw = member(member(member(member(request, 'attributes'), 'request'), 'http'), 'body');
-  const body = http.body === '' ? '' : Buffer.from(http.body, typeof raw === 'string' && raw !== '' ? 'utf8' : 'latin1');
-  return { headers, info: connectionOf(input), ...(body === '' ? {} : { body }) };
+  // The whole body as the sidecar would have it: the filters apply the body rule themselves.
+  const body = requestBodyBytes(request);
+  return { headers, info: connectionOf(input), ...(body.length === 0 ? {} : { body }) };
 }
 
 function header(pairs: readonly (readonly [string, string])[], name: string): string | null {
@@ -125,6 +120,8 @@ export class Replayer {
       return { decision: 'deny', status: 403, rule: null, reason: `unknown ${CONTEXT_DIRECTION} "${direction}"` };
     }
     const outbound = direction === 'outbound';
+    // Fields that contradict their pseudo-headers describe no single HTTP request to replay.
+    if (input.http?.conflict !== undefined) return { decision: 'deny', status: 400, rule: null, reason: input.http.conflict };
     const http = httpRequestOf(request, input);
     if (http === null) {
       if (!outbound) throw new RequestFieldError('attributes.request.http', 'replay runs HTTP filters: an inbound request needs it');

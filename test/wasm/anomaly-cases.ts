@@ -1,5 +1,5 @@
 // Hand-written requests for the anomaly parity tests: encodings, JSON bodies, odd content types,
-// empty values, non-ASCII, limits (16 KiB scored body, 4096-unit raw body, 256 parameters).
+// empty values, non-ASCII, limits (the 16 KiB body rule, 4096-unit raw body, 256 parameters).
 import type { HttpInput } from '../../control-plane/engine/request.js';
 
 export interface EdgeCase {

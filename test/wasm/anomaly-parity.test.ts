@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, sampleOf, scoreWithModel, type AnomalyModel, type RouteMode } from '../../control-plane/anomaly/model.js';
 import { extractFeatures } from '../../control-plane/anomaly/features.js';
 import type { HttpInput } from '../../control-plane/engine/request.js';
+import { bodyTextOf } from '../../control-plane/canon/body.js';
 import { attacks, benign } from '../helpers/corpus.js';
 import { edgeCases } from './anomaly-cases.js';
 import { AnomalyRunner, asEnvoySees, corpusPolicy } from './anomaly-env.js';
@@ -32,10 +33,13 @@ function trainedModel(): AnomalyModel {
   return buildModel(training, modeOf);
 }
 
+/** The request as check and ext_authz see it: the body text by the one body rule (canon/body.ts). */
+const decoded = (http: HttpInput): HttpInput => ({ ...http, body: bodyTextOf(http.body) });
+
 async function compareAll(runner: AnomalyRunner, model: AnomalyModel | null, cases: readonly Case[]) {
   const mismatches: string[] = [];
   for (const c of cases) {
-    const want = scoreWithModel(c.http, c.workload, model);
+    const want = scoreWithModel(decoded(c.http), c.workload, model);
     const got = await runner.run(c.workload, c.http);
     const problems: string[] = [];
     if (got.score !== want.score) problems.push(`score ${got.score} ≠ ${want.score}`);
@@ -43,7 +47,7 @@ async function compareAll(runner: AnomalyRunner, model: AnomalyModel | null, cas
     if (got.hits.join(',') !== want.hits.join(',')) problems.push(`hits [${got.hits.join(',')}] ≠ [${want.hits.join(',')}]`);
     if (got.route !== want.route) problems.push(`route ${got.route} ≠ ${want.route}`);
     if (model) {
-      const features = Array.from(extractFeatures(c.http).values);
+      const features = Array.from(extractFeatures(decoded(c.http)).values);
       const diff = features.map((v, f) => (Object.is(v, got.features?.[f]) ? null : `f${f} ${got.features?.[f]} ≠ ${v}`)).filter((d) => d !== null);
       problems.push(...(diff as string[]));
     }
@@ -82,7 +86,7 @@ describe('anomaly.wasm scores exactly as the TS scorer', () => {
     const wrong: string[] = [];
     let denied = 0;
     for (const c of cases) {
-      const s = scoreWithModel(c.http, c.workload, model);
+      const s = scoreWithModel(decoded(c.http), c.workload, model);
       const want = s.signatureScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
       const got = await runner.run(c.workload, c.http);
       const status = got.result.localReply?.status ?? 200;

@@ -52,7 +52,7 @@ describe('egress (HTTP) denies with 403', () => {
   it.each([
     ['evil.example', 'no-matching-rule', 'an unlisted host'],
     ['stripe.com', 'no-matching-rule', 'the apex of a *.stripe.com pattern'],
-    ['api.stripe.com:8443', 'no-matching-rule', 'an unlisted port'],
+    ['api.stripe.com:8443', 'port-mismatch', 'an authority port other than the connection\'s 443'],
     ['198.51.100.1', 'no-matching-rule', 'an IP literal outside the cidrs'],
     ['svc.cluster.local', 'no-matching-rule', 'a mesh domain itself (not strictly under it)'],
     ['3221225994', 'invalid-host', 'an integer IPv4 (192.0.2.10)'],
@@ -68,6 +68,18 @@ describe('egress (HTTP) denies with 403', () => {
     expect(replyHeader(r, 'x-meshguard-reason')).toBe(reason);
     expect(r.localReply!.bodyText).toBe('meshguard: access denied\n');
     expect(f.metric('meshguard_egress_denied')).toBe(1n);
+  });
+
+  it('an allowed name on a connection to an unlisted port', async () => {
+    const f = await egress();
+    const r = await f.run(out('api.stripe.com'), to('10.1.0.99:8443'));
+    expect(replyHeader(r, 'x-meshguard-reason')).toBe('no-matching-rule');
+  });
+
+  it('an allowed name whose authority port differs from the connection port, even a listed one', async () => {
+    const f = await egress();
+    const r = await f.run(out('api.stripe.com:443'), to('10.1.0.99:25'));
+    expect(replyHeader(r, 'x-meshguard-reason')).toBe('port-mismatch');
   });
 
   it('an allowed name whose connected destination is blocklisted', async () => {
@@ -86,6 +98,35 @@ describe('egress (HTTP) denies with 403', () => {
     const f = await egress((c) => Object.assign(c.egress, { selected: false }));
     const r = await f.run(out('api.stripe.com'), to('10.1.0.99:443'));
     expect(replyHeader(r, 'x-meshguard-reason')).toBe('default-deny');
+  });
+});
+
+describe('egress (HTTP) without :authority or Host decides on the TLS SNI, else the destination', () => {
+  const bare = { ':method': 'GET', ':path': '/v1/charges', ':scheme': 'https' };
+  const via = (sni: string | undefined, destination: string): StreamInfoInput => ({
+    connection: { source: '10.1.0.30:40000', destination, ...(sni === undefined ? {} : { requestedServerName: sni }) },
+  });
+
+  it('allows an allowed SNI on a connection to an IP outside every cidr', async () => {
+    const f = await egress();
+    expect((await f.run(bare, via('api.stripe.com', '10.1.0.99:443'))).forwarded).not.toBeNull();
+  });
+
+  it('denies an unknown SNI on a connection to an IP in a rule\'s cidrs', async () => {
+    const f = await egress();
+    const r = await f.run(bare, via('evil.example', '192.0.2.10:443'));
+    expect(replyHeader(r, 'x-meshguard-reason')).toBe('no-matching-rule');
+  });
+
+  it.each(['api.stripe.com:443', '192.0.2.10', '[::1]', 'api_stripe.com'])('denies the SNI %s, which is not a bare host name', async (sni) => {
+    const f = await egress();
+    const r = await f.run(bare, via(sni, '192.0.2.10:443'));
+    expect(replyHeader(r, 'x-meshguard-reason')).toBe('invalid-host');
+  });
+
+  it('decides on the destination IP without an SNI', async () => {
+    const f = await egress();
+    expect((await f.run(bare, via(undefined, '192.0.2.10:443'))).forwarded).not.toBeNull();
   });
 });
 

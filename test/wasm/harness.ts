@@ -17,6 +17,9 @@ interface HarnessExports {
   hostIpVersion(): number;
   cidrContains(): number;
   socketAddress(): number;
+  ipText(): number;
+  sni(): number;
+  bodyText(): void;
   socketPort(): number;
   patternMatches(): number;
   spiffeNamespace(): number;
@@ -30,6 +33,12 @@ export interface Harness {
   canonicalHost(authority: string): { host: string; ip: 'v4' | 'v6' | null; port: number | null } | { reject: string };
   cidrContains(cidr: string, ip: string): boolean | 'invalid';
   socketAddress(address: string): { ip: string; version: 4 | 6 } | null;
+  /** A TLS SNI: its canonical form, or why it is not a bare host name. */
+  sni(text: string): { host: string } | { reject: string };
+  /** The body text (lib/body.ts) of raw bytes. */
+  bodyText(bytes: Uint8Array): string;
+  /** An IP literal as the engines read it (IPv4 carried in IPv6 is IPv4). */
+  ip(text: string): { ip: string; version: 4 | 6 } | null;
   socketPort(address: string): number;
   patternMatches(pattern: string, path: string): boolean | 'invalid';
   spiffeNamespace(id: string, trustDomain: string): string | null | 'malformed';
@@ -75,11 +84,11 @@ export async function loadHarness(): Promise<Harness> {
   memory = x.memory;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
-  const put = (slot: number, text: string) => {
-    const bytes = encoder.encode(text);
+  const putBytes = (slot: number, bytes: Uint8Array) => {
     const ptr = x.input(slot, bytes.length);
     new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
   };
+  const put = (slot: number, text: string) => putBytes(slot, encoder.encode(text));
   const output = () => decoder.decode(new Uint8Array(x.memory.buffer, x.outputPtr(), x.outputLength()));
 
   return {
@@ -105,6 +114,20 @@ export async function loadHarness(): Promise<Harness> {
     socketAddress(address) {
       put(0, address);
       const version = x.socketAddress();
+      return version === 0 ? null : { ip: output(), version: version as 4 | 6 };
+    },
+    sni(text) {
+      put(0, text);
+      return x.sni() === 1 ? { host: output() } : { reject: output() };
+    },
+    bodyText(bytes) {
+      putBytes(0, bytes);
+      x.bodyText();
+      return new TextDecoder('utf-8', { ignoreBOM: true }).decode(new Uint8Array(x.memory.buffer, x.outputPtr(), x.outputLength()));
+    },
+    ip(text) {
+      put(0, text);
+      const version = x.ipText();
       return version === 0 ? null : { ip: output(), version: version as 4 | 6 };
     },
     socketPort(address) {

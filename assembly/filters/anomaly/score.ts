@@ -1,7 +1,7 @@
 // The anomaly score of one request, pure (no hostcalls): the twin of `scoreWithModel` in
 // control-plane/anomaly/model.ts over what Envoy hands the filter (the header pairs and the body).
-//  - signatures: the canonical text of :path, every other header value and the first 16 KiB (in
-//    UTF-16 units) of the body, joined with U+0001 (score.ts `scoredText`), through one matcher;
+//  - signatures: the canonical text of :path, every other header value and the body text (the
+//    one body rule, lib/body.ts), joined with U+0001 (score.ts `scoredText`), through one matcher;
 //  - with a model: the route's feature limits, parameter names and characters, unknown routes.
 // Mesh-owned headers (x-meshguard-*, x-forwarded-client-cert) are not scored: identity removes
 // the client's copies before this filter runs and sets its own.
@@ -10,14 +10,11 @@ import { appendCanonical } from "../../lib/canonical";
 import { ParamList } from "../../lib/params";
 import { normalizePath, PathError } from "../../lib/path";
 import { appendRouteTemplate } from "../../lib/route_template";
+import { decodeBody } from "../../lib/body";
 import { decodeUtf8, encodeUtf8, Units } from "../../lib/units";
 import { AnomalyConfig, FEATURE_NAMES, FEATURES, ModelConfig, ParamBaseline, RouteMode } from "./config";
 import { canonicalParams, computeFeatures, rawParams } from "./features";
 
-/** score.ts MAX_SCORED_BODY, in UTF-16 units. */
-const MAX_SCORED_BODY: i32 = 16 * 1024;
-/** Bytes that always decode to more than MAX_SCORED_BODY units (at most 3 bytes per unit). */
-const SCORED_BODY_BYTES: i32 = MAX_SCORED_BODY * 3 + 4;
 const SEPARATOR: u16 = 1;
 
 // model.ts constants
@@ -183,11 +180,9 @@ export class Scorer {
     const units = this.body;
     units.clear();
     if (body.length > 0) {
-      // Without a model only the scored head is needed; features read the whole body.
-      const bytes = model === null && body.length > SCORED_BODY_BYTES ? SCORED_BODY_BYTES : body.length;
-      decodeUtf8(body.ptr, bytes, units);
+      decodeBody(body, units);
       this.text.push(SEPARATOR);
-      appendCanonical(units, 0, units.length < MAX_SCORED_BODY ? units.length : MAX_SCORED_BODY, this.text);
+      appendCanonical(units, 0, units.length, this.text);
     }
     this.signatures(config, result);
     this.routeKey(config, result.route);

@@ -7,6 +7,8 @@ import { ConfigReader } from "./config_reader";
 export const SOURCE_ADDRESS = PropertyPath.of(["source", "address"]);
 export const DESTINATION_ADDRESS = PropertyPath.of(["destination", "address"]);
 export const DESTINATION_PORT = PropertyPath.of(["destination", "port"]);
+/** The TLS SNI of the downstream connection ("" when none). */
+export const SNI = PropertyPath.of(["connection", "requested_server_name"]);
 
 const address = new ByteBuf(64);
 

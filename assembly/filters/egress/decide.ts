@@ -8,12 +8,14 @@ import { formatIp, Ip } from "../../lib/ip";
 import { DnsTunnelMode, EgressConfig, EgressRule, HostPattern } from "./config";
 
 export class EgressRequest {
-  /** The canonical destination host (from :authority/Host or SNI). */
+  /** The canonical destination host: :authority (or Host), else the SNI, else the destination IP. */
   host: CanonicalHost = new CanonicalHost();
   /** The connected destination's IP (`destination.address`); version 0 when absent, -1 when not an IP. */
   destination: Ip = new Ip();
   /** 0 when unknown. */
   port: i32 = 0;
+  /** The authority's port differs from the connection's destination port (a confusion attempt). */
+  portMismatch: bool = false;
 }
 
 export class EgressVerdict {
@@ -33,7 +35,7 @@ export class EgressVerdict {
 }
 
 /**
- * No host name (no SNI, no :authority): the connected destination IP is the host, as an IP
+ * No host name (no :authority, no SNI): the connected destination IP is the host, as an IP
  * literal; without one the host is rejected.
  */
 export function destinationAsHost(request: EgressRequest, missing: string): void {
@@ -73,6 +75,7 @@ export function decideEgress(config: EgressConfig, request: EgressRequest, verdi
   if (config.quarantined) return verdict.set(false, null, "quarantined");
   const host = request.host;
   if (host.kind == HostKind.Reject) return verdict.set(false, null, "invalid-host");
+  if (request.portMismatch) return verdict.set(false, null, "port-mismatch");
   const isIp = host.kind == HostKind.Ip;
   if ((isIp && cidrsContain(config.blocklist, host.ip)) || blocklisted(config.blocklist, request.destination)) {
     return verdict.set(false, null, "blocklisted-destination");

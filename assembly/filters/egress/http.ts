@@ -1,8 +1,9 @@
-// egress (HTTP): outbound requests, host from :authority (or host).
-import { ByteBuf, bytesEqual, getHeaderPairs, HeadersStatus, HttpContext, LogLevel, logBytes, logEnabled, MapType, PairsReader } from "../../sdk";
-import { canonicalHost } from "../../lib/host";
+// egress (HTTP): outbound requests, host from :authority (or host), else the TLS SNI, else the
+// destination IP; the port from the connection (DESIGN.md "Egress decision").
+import { ByteBuf, bytesEqual, getHeaderPairs, getProperty, HeadersStatus, HttpContext, LogLevel, logBytes, logEnabled, MapType, PairsReader } from "../../sdk";
+import { canonicalHost, canonicalSni } from "../../lib/host";
 import { DenyReply } from "../common/deny_reply";
-import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort } from "../common/request_facts";
+import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort, SNI } from "../common/request_facts";
 import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "./decide";
 import { EgressRoot } from "./root";
 
@@ -15,6 +16,7 @@ const HTTP = ByteBuf.fromString("http");
 const headerPairs = new ByteBuf(2048);
 const pairs = new PairsReader();
 const authority = new ByteBuf(256);
+const sni = new ByteBuf(256);
 const scheme = new ByteBuf(8);
 const request = new EgressRequest();
 const verdict = new EgressVerdict();
@@ -40,12 +42,18 @@ function readAuthorityAndScheme(): void {
   }
 }
 
-/** The authority's port, else the destination's (read already, or now), else the scheme's. */
+/**
+ * The connection's destination port (read already, or now) decides, and an authority port that
+ * differs from it is a mismatch; without one, the authority's port, else the scheme's.
+ */
 function requestPort(destinationPort: i32): i32 {
   const port = request.host.port;
-  if (port != 0) return port;
   const destination = destinationPort >= 0 ? destinationPort : readDestinationPort();
-  if (destination != 0) return destination;
+  if (destination != 0) {
+    request.portMismatch = port != 0 && port != destination;
+    return destination;
+  }
+  if (port != 0) return port;
   if (equalsIgnoreCase(scheme, HTTPS)) return 443;
   if (equalsIgnoreCase(scheme, HTTP)) return 80;
   return 0;
@@ -75,15 +83,19 @@ export class EgressHttpStream extends HttpContext {
     let destinationPort = -1;
     if (config.blocklist.length > 0 || authority.length == 0) destinationPort = readAddressIp(DESTINATION_ADDRESS, request.destination);
     else request.destination.version = 0;
+    // The host: :authority (or Host), else the TLS SNI (a bare host name), else the destination IP.
+    sni.clear();
     if (authority.length > 0) canonicalHost(authority.ptr, authority.length, request.host);
-    else destinationAsHost(request, "no :authority and no destination address");
-    request.port = config.needsPort ? requestPort(destinationPort) : 0;
+    else if (getProperty(SNI, sni) && sni.length > 0) canonicalSni(sni.ptr, sni.length, request.host);
+    else destinationAsHost(request, "no :authority, no SNI and no destination address");
+    request.portMismatch = false;
+    request.port = config.needsPort || request.host.port != 0 ? requestPort(destinationPort) : 0;
 
     decideEgress(config, request, verdict);
     root.count(verdict);
     if (verdict.allow) return HeadersStatus.Continue;
     if (logEnabled(LogLevel.Debug)) {
-      logBytes(LogLevel.Debug, "meshguard egress: 403 " + verdict.reason + " authority=", authority);
+      logBytes(LogLevel.Debug, "meshguard egress: 403 " + verdict.reason + " authority=", authority.length > 0 ? authority : sni);
     }
     const rule = verdict.rule;
     reply.send(verdict.status, verdict.reason, rule !== null ? rule.name : null);

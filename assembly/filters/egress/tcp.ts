@@ -1,17 +1,15 @@
 // egress-tcp (network filter, root_id "egress-tcp"): the egress decision for a TCP connection,
-// host from the TLS SNI (`connection.requested_server_name`), port from `destination.port`.
+// host from the TLS SNI (`connection.requested_server_name`, a bare host name), port from `destination.port`.
 // Without SNI the destination IP (`destination.address`) is decided as an IP literal.
 // Deny: proxy_close_stream(Downstream) — Envoy closes the connection (FlushWrite) — and every
 // later data callback answers StopIteration, so no byte is forwarded in either direction.
 import {
-  ByteBuf, closeStream, FilterStatus, getProperty, LogLevel, logBytes, logEnabled, PropertyPath, StreamContext, StreamType,
+  ByteBuf, closeStream, FilterStatus, getProperty, LogLevel, logBytes, logEnabled, StreamContext, StreamType,
 } from "../../sdk";
-import { canonicalHost, HostKind } from "../../lib/host";
-import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort } from "../common/request_facts";
+import { canonicalSni } from "../../lib/host";
+import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort, SNI } from "../common/request_facts";
 import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "./decide";
 import { EgressRoot } from "./root";
-
-const SNI = PropertyPath.of(["connection", "requested_server_name"]);
 
 const sni = new ByteBuf(256);
 const request = new EgressRequest();
@@ -23,7 +21,7 @@ function readHost(): i32 {
   getProperty(SNI, sni);
   const port = readAddressIp(DESTINATION_ADDRESS, request.destination);
   if (sni.length > 0) {
-    if (canonicalHost(sni.ptr, sni.length, host) != HostKind.Reject && host.port != 0) host.reject("port in SNI");
+    canonicalSni(sni.ptr, sni.length, host);
     return port;
   }
   destinationAsHost(request, "no SNI and no destination address");

@@ -2,7 +2,9 @@
 // slots, and leaves text results in `output`. Compiled by test/wasm/harness.ts at test time.
 import { ByteBuf } from "../../../assembly/sdk/bytes";
 import { normalizePath } from "../../../assembly/lib/path";
-import { canonicalHost, CanonicalHost, HostKind } from "../../../assembly/lib/host";
+import { canonicalHost, CanonicalHost, canonicalSni, HostKind } from "../../../assembly/lib/host";
+import { decodeBody } from "../../../assembly/lib/body";
+import { encodeUtf8, Units } from "../../../assembly/lib/units";
 import { Cidr, parseCidr } from "../../../assembly/lib/cidr";
 import { formatIp, Ip, parseIp, parseSocketAddress, socketAddressPort } from "../../../assembly/lib/ip";
 import { compilePathPattern } from "../../../assembly/lib/pattern";
@@ -45,6 +47,24 @@ export function canonicalize(): i32 {
   return kind;
 }
 
+/** 1 and the canonical SNI in output, or 0 and the reason. */
+export function sni(): i32 {
+  const kind = canonicalSni(inputs[0].ptr, inputs[0].length, host);
+  if (kind == HostKind.Reject) output.setString(host.reason);
+  else output.set(host.host.ptr, host.host.length);
+  return kind == HostKind.Reject ? 0 : 1;
+}
+
+const bodyUnits = new Units(1024);
+
+/** The body text of slot 0's bytes (lib/body.ts), as UTF-8 in output. */
+export function bodyText(): void {
+  bodyUnits.clear();
+  decodeBody(inputs[0], bodyUnits);
+  output.clear();
+  encodeUtf8(bodyUnits, 0, bodyUnits.length, output);
+}
+
 export function hostPort(): i32 {
   return host.port;
 }
@@ -59,6 +79,13 @@ export function cidrContains(): i32 {
   if (cidr === null) return -1;
   if (!parseIp(inputs[1].ptr, 0, inputs[1].length, ip)) return -1;
   return cidr.contains(ip) ? 1 : 0;
+}
+
+/** IP version of an IP literal (0 = not one); output = the IP as the engines read it, formatted. */
+export function ipText(): i32 {
+  if (!parseIp(inputs[0].ptr, 0, inputs[0].length, ip)) return 0;
+  formatIp(ip, output);
+  return ip.version;
 }
 
 /** IP version of an Envoy address property (0 = none); output = the IP, formatted. */
