@@ -7,7 +7,7 @@
 //  - any other answer of Envoy's own (a 400 from its codec, a 503 of a failed filter...): deny with
 //    that status; a closed or reset connection: deny 403.
 import { readFileSync } from 'node:fs';
-import { RequestFieldError } from '../authz/check-request.js';
+import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
 import { send, tlsHello, UnsendableError, type WireOutcome } from '../envoy/client.js';
 import { ECHO_HEADER, type EchoedRequest } from '../envoy/echo.js';
 import { planRequest, type SidecarView } from '../replay/envoy-plan.js';
@@ -62,6 +62,9 @@ export class EnvoyReplayer {
 
   /** Decides one parsed CheckRequest; throws RequestFieldError for what no client can make Envoy see. */
   async decide(request: unknown): Promise<EnvoyVerdict> {
+    // Fields that contradict their pseudo-headers are no single request: 400, as every enforcer answers.
+    const conflict = toCheckInput(request).http?.conflict;
+    if (conflict !== undefined) return { decision: 'deny', status: 400, rule: null, reason: conflict };
     const plan = await planRequest(request, this.view);
     if (plan.kind === 'tls') return verdictOf(await tlsHello(plan.host, plan.port, plan.sni), 'tcp');
     try {

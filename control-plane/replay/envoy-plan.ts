@@ -14,7 +14,7 @@
 //  - :scheme follows the connection (https inbound, http outbound).
 import { createServer } from 'node:net';
 import { isIPv4 } from 'node:net';
-import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
+import { RequestFieldError, requestBodyBytes, toCheckInput } from '../authz/check-request.js';
 import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput, type HttpInput } from '../engine/request.js';
 import type { WireRequest } from '../envoy/client.js';
 import { principalProblem } from '../envoy/pki.js';
@@ -104,10 +104,10 @@ function protocolOf(request: unknown): WireRequest['protocol'] {
   throw new RequestFieldError('attributes.request.http.protocol', `${JSON.stringify(p)}: replay --envoy speaks HTTP/1.0, HTTP/1.1 and HTTP/2`);
 }
 
-function bodyOf(request: unknown, http: HttpInput): Buffer | null {
-  if (http.body === '') return null;
-  const text = member(request, 'attributes', 'request', 'http', 'body');
-  return Buffer.from(http.body, typeof text === 'string' && text !== '' ? 'utf8' : 'latin1');
+/** The whole body as sent (HttpInput.body is only the text meshguard reads of it). */
+function bodyOf(request: unknown): Buffer | null {
+  const bytes = requestBodyBytes(request);
+  return bytes.length === 0 ? null : Buffer.from(bytes);
 }
 
 /** The authority's port, or the scheme's. */
@@ -165,7 +165,7 @@ export async function planRequest(request: unknown, sidecar: SidecarView): Promi
   same(http, ':authority', http.host, 'attributes.request.http.host');
   const protocol = protocolOf(request);
   if (protocol === 'HTTP/2' && http.host === '') throw new RequestFieldError('attributes.request.http.host', 'an HTTP/2 request carries an :authority');
-  const body = bodyOf(request, http);
+  const body = bodyOf(request);
   const wire: WireRequest = {
     protocol, method: http.method, path: http.path, authority: http.host, headers: headersOf(http, body), body,
     ...(localAddress ? { localAddress } : {}),

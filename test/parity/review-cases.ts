@@ -14,7 +14,7 @@ spec:
   defaults: { inbound: deny, egress: deny, mtls: permissive }
   meshDomains: [svc.cluster.local]
   workloads:
-    - { name: accounts, namespace: bank, serviceAccount: accounts, labels: { app: accounts } }
+    - { name: accounts, namespace: bank, serviceAccount: accounts, labels: { app: accounts }, ports: [8080] }
   segments:
     - name: teller-to-accounts
       to: { matchLabels: { app: accounts } }
@@ -33,7 +33,7 @@ kind: MeshPolicy
 metadata: { name: review-dns }
 spec:
   workloads:
-    - { name: accounts, namespace: bank, serviceAccount: accounts, labels: { app: accounts } }
+    - { name: accounts, namespace: bank, serviceAccount: accounts, labels: { app: accounts }, ports: [8080] }
   egress:
     - { name: web, from: { matchLabels: { app: accounts } }, hosts: ["*"], ports: [443] }
   dnsTunneling: { mode: enforce, entropyMinLength: 16, maxEntropy: 2.988316710610012 }
@@ -164,4 +164,45 @@ export const REVIEW_CASES: readonly ReviewCase[] = [
   { item: 7, what: 'egress to an allowed host on a NAT64 destination in the blocklist', request: egress({ authority: 'api.cardnet.example', destination: ['64:ff9b::203.0.113.5', 443] }), want: DENY },
   { item: 7, what: 'egress authority [64:ff9b::198.51.100.7] matches the IPv4 CIDR', request: egress({ authority: '[64:ff9b::c633:6407]', destination: ['64:ff9b::c633:6407', 443] }), want: ALLOW },
   { item: 7, what: 'egress authority [2002:c633:6407::1] (6to4) matches the IPv4 CIDR', request: egress({ authority: '[2002:c633:6407::1]', destination: ['2002:c633:6407::1', 443] }), want: ALLOW },
+];
+
+// The same items as requests a client can make a real Envoy sidecar of bank/accounts see
+// (control-plane/replay/envoy-plan.ts): inbound on the workload port with the peer's certificate,
+// outbound to the outbound listener (its port is the destination port). Not representable: pipes
+// and IPv6 sources (the listeners are IPv4 loopback), an SNI (the outbound listeners take plaintext
+// HTTP, and xDS pushes no TLS egress chain with egress-tcp), so items 1 (SNI), 2 and 5 run in replay.
+
+function envoyEgress(authority: string, port?: number): Record<string, unknown> {
+  return {
+    attributes: {
+      ...(port === undefined ? {} : { destination: { address: { socketAddress: { portValue: port } } } }),
+      request: { http: { method: 'GET', path: '/v1/charges', host: authority, scheme: 'http', headers: {} } },
+      contextExtensions: OUTBOUND,
+    },
+  };
+}
+
+function envoyInbound(http: Record<string, unknown>, headers: Record<string, string> = {}): Record<string, unknown> {
+  return {
+    attributes: {
+      source: { principal: TELLER },
+      destination: { address: { socketAddress: { portValue: 8080 } } },
+      request: { http: { method: 'POST', path: '/v1/summary', host: 'accounts.bank', headers, ...http } },
+      contextExtensions: { 'meshguard.io/workload': REVIEW_WORKLOAD },
+    },
+  };
+}
+
+export const ENVOY_REVIEW_CASES: readonly ReviewCase[] = [
+  { item: 1, what: 'HTTP: authority port 443 on a connection to port 80', request: envoyEgress('api.cardnet.example:443', 80), want: DENY },
+  { item: 1, what: 'HTTP: authority without a port on a connection to 443', request: envoyEgress('api.cardnet.example', 443), want: ALLOW },
+  { item: 3, policy: 'dns', what: 'label gfjijigbefegcekgeigdcd under a 2.988316710610012 threshold', request: envoyEgress('gfjijigbefegcekgeigdcd.example', 443), want: ALLOW },
+  { item: 3, policy: 'dns', what: 'a label of entropy 4 over the threshold', request: envoyEgress('0123456789abcdef.example', 443), want: DENY },
+  { item: 4, what: 'rawBody: 6,000 × € then <script>: past the cap', request: envoyInbound({ rawBody: base64(Buffer.from(euros(6000, '<script>'))) }), want: ALLOW },
+  { item: 4, what: 'rawBody: 5,000 × € then <script>: inside the cap', request: envoyInbound({ rawBody: base64(Buffer.from(euros(5000, '<script>'))) }), want: DENY },
+  { item: 4, what: 'rawBody: <script ending exactly at byte 16,384', request: envoyInbound({ rawBody: base64(Buffer.from('a'.repeat(16384 - 7) + '<script>')) }), want: DENY },
+  { item: 6, what: 'path field /v1/summary, :path /admin', request: envoyInbound({}, { ':path': '/admin' }), want: BAD },
+  { item: 6, what: 'empty path field: the :path header is the path', request: envoyInbound({ path: '' }, { ':path': '/v1/summary' }), want: ALLOW },
+  { item: 7, what: 'egress authority [64:ff9b::198.51.100.7] matches the IPv4 CIDR', request: envoyEgress('[64:ff9b::c633:6407]', 443), want: ALLOW },
+  { item: 7, what: 'egress authority [2002:c633:6407::1] (6to4) matches the IPv4 CIDR', request: envoyEgress('[2002:c633:6407::1]', 443), want: ALLOW },
 ];

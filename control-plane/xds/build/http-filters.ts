@@ -1,4 +1,5 @@
 // HTTP filters of the connection managers: the wasm filters by ECDS, ext_authz, RBAC, the router.
+import { MAX_BODY_BYTES } from '../../canon/body.js';
 import { HTTP_WASM_TYPE } from '../resources/extension-config.js';
 import { adsSource, duration, typed, type Msg } from './common.js';
 import { dnsCache } from './clusters.js';
@@ -19,8 +20,9 @@ export function extAuthzFilter(): Msg {
       grpc_service: { envoy_grpc: { cluster_name: AUTHZ_CLUSTER }, timeout: duration(0.5) },
       transport_api_version: 'V3',
       failure_mode_allow: false,
-      // Anomaly scoring reads the start of the body; the certificate itself is not needed (source.principal is).
-      with_request_body: { max_request_bytes: 8192, allow_partial_message: true },
+      // The one body rule (canon/body.ts): meshguard reads the first MAX_BODY_BYTES bytes, sent as
+      // bytes (raw_body) so that they arrive as sent. The certificate is not needed (source.principal is).
+      with_request_body: { max_request_bytes: MAX_BODY_BYTES, allow_partial_message: true, pack_as_bytes: true },
       include_peer_certificate: false,
     }),
   };
