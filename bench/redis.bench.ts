@@ -1,5 +1,6 @@
 // Shared state in Redis: rate-limited Check throughput and latency with the Redis store against
-// the in-process store in the same run, and the learner's throughput (records per second).
+// the in-process store in the same run, the learner's throughput (records per second), and Checks
+// through `serve` while its Redis is stalled (bench/redis/stall.ts).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Authorizer } from '../control-plane/authorizer/authorizer.js';
@@ -13,6 +14,7 @@ import { OnlineLearner } from '../control-plane/telemetry/learner.js';
 import { recordOf, type TelemetryRecord } from '../control-plane/telemetry/records.js';
 import { MemoryStatsStore, RedisStatsStore, type StatsStore } from '../control-plane/telemetry/stats-store.js';
 import { percentile } from './lib/stats.js';
+import { HEALTHY_MS, STALL_MS, STALL_RATE, stallRun } from './redis/stall.js';
 import type { Benchmark, BenchContext, BenchReport, Figure } from './lib/types.js';
 
 const CONCURRENCY = 64;
@@ -149,7 +151,13 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
     const inMemory = await learnerRate(new MemoryStatsStore(), recs);
     const inRedis = await learnerRate(new RedisStatsStore(redis, prefix), recs);
     ctx.log(`  learner: in memory ${Math.round(inMemory.perSecond).toLocaleString('en-US')} records/s (build ${inMemory.buildMs.toFixed(0)} ms), Redis ${Math.round(inRedis.perSecond).toLocaleString('en-US')} records/s (build ${inRedis.buildMs.toFixed(0)} ms)`);
+    const stall = await stallRun();
+    ctx.log(`  stall: ${STALL_RATE} Checks/s over gRPC; healthy p99 ${stall.healthy.p99Ms.toFixed(1)} ms; during a ${STALL_MS / 1000} s SIGSTOP ${stall.stalled.answered}/${stall.stalled.sent} answered (errors ${stall.stalled.errors}), p50 ${stall.stalled.p50Ms.toFixed(1)} ms, p99 ${stall.stalled.p99Ms.toFixed(1)} ms, max ${stall.stalled.maxMs.toFixed(1)} ms; ready ${stall.readyAfterMs.toFixed(0)} ms after SIGCONT`);
     const figures: Figure[] = [
+      { name: `Checks answered during a ${STALL_MS / 1000} s Redis stall (SIGSTOP) at ${STALL_RATE}/s`, value: stall.stalled.answered, unit: 'checks', baseline: { name: 'Checks sent', value: stall.stalled.sent }, target: { op: '>=', value: stall.stalled.sent } },
+      { name: `p99 per rate-limited Check during the stall`, value: Number(stall.stalled.p99Ms.toFixed(1)), unit: 'ms', target: { op: '<=', value: 300 }, baseline: { name: `p99 with Redis answering (${HEALTHY_MS / 1000} s before)`, value: Number(stall.healthy.p99Ms.toFixed(1)) } },
+      { name: 'slowest Check during the stall', value: Number(stall.stalled.maxMs.toFixed(1)), unit: 'ms', note: 'the Checks in flight when Redis stopped answering wait out one command timeout (250 ms)' },
+      { name: 'readiness back after SIGCONT', value: Number(stall.readyAfterMs.toFixed(0)), unit: 'ms', target: { op: '<=', value: 2000 }, note: 'a background PING every 500 ms closes the breaker' },
       { name: 'rate-limited checks/s, Redis store', value: Math.round(shared.perSecond), unit: '/s', baseline: { name: 'in-process store, same run', value: Math.round(local.perSecond) } },
       { name: 'rate-limited checks/s, in-process store', value: Math.round(local.perSecond), unit: '/s' },
       { name: `p99 per check at ${OPEN_LOOP_RATE}/s, Redis store`, value: Number(sharedPaced.p99Ms.toFixed(3)), unit: 'ms', baseline: { name: 'in-process store p99', value: Number(localPaced.p99Ms.toFixed(3)) } },
@@ -164,6 +172,7 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
         `${CONCURRENCY} concurrent callers for ${WINDOW_MS} ms over ${SOURCES} source identities (one GCRA key each); the Redis store runs one Lua script per check, auto-pipelined (ioredis); Redis at ${process.env.REDIS_URL ?? DEFAULT_REDIS_URL} on the same 2 cores`,
         `learner: ${RECORDS.toLocaleString('en-US')} records over 20 workloads and ~1,000 routes, flushed every 2,000 records; then one model build`,
         'anchors: envoyproxy/ratelimit does one pipelined INCRBY + EXPIRE per request; redis-cell GCRA takes about 0.1 ms per call',
+        `stall: meshguard serve with --redis on a private redis-server, ${STALL_RATE} rate-limited Checks/s over gRPC (open loop, 5 s deadline); ${HEALTHY_MS / 1000} s healthy, SIGSTOP for ${STALL_MS / 1000} s, SIGCONT; readiness polled on /readyz`,
       ],
     };
   } finally {
@@ -173,4 +182,4 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   }
 }
 
-export const benchmark: Benchmark = { name: 'redis', title: 'Redis: rate-limited checks against the in-process store, learner throughput', order: 35, run };
+export const benchmark: Benchmark = { name: 'redis', title: 'Redis: rate-limited checks against the in-process store, learner throughput, a stalled Redis', order: 35, run };

@@ -42,7 +42,7 @@ async function sharedRateLimits(url: string, policyName: string): Promise<{ stor
     onFallback: () => undefined,
   });
   await redis.connect().catch(() => undefined);
-  return { store, close: () => { closing = true; redis.disconnect(); } };
+  return { store, close: () => { closing = true; store.close(); redis.disconnect(); } };
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {

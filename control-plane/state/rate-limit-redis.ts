@@ -1,7 +1,9 @@
 // Rate limits shared by every replica: one atomic GCRA script per decision in Redis (the
 // theoretical arrival time per key, with a TTL so idle keys expire), auto-pipelined by ioredis.
-// While Redis is unreachable the per-process store decides, and Redis takes over again by itself.
-import type { Redis } from 'ioredis';
+// While Redis is unreachable or stalled the per-process store decides (a circuit breaker: one
+// command timeout, then at once), and Redis takes over again on its first answer.
+import type { RedisClient } from './redis.js';
+import { CircuitBreaker, DEFAULT_COOL_DOWN_MS } from './breaker.js';
 import type { RateLimitResult, RateLimitSpec, RateLimitStore } from '../authorizer/rate-limit.js';
 
 // GCRA, equivalent to a token bucket of capacity `burst` refilled at `rate`. Redis's clock is the
@@ -25,7 +27,7 @@ export function rateLimitPrefix(policyName: string): string {
   return `mg:rl:${policyName}:`;
 }
 
-type GcraRedis = Redis & { meshguardGcra(key: string, interval: number, tolerance: number): Promise<[number, number]> };
+type GcraRedis = RedisClient & { meshguardGcra(key: string, interval: number, tolerance: number): Promise<[number, number]> };
 
 export interface RedisStoreEvents {
   /** Redis became unreachable (true) or usable again (false). */
@@ -37,31 +39,41 @@ export interface RedisStoreEvents {
 export class RedisRateLimitStore implements RateLimitStore {
   readonly kind = 'redis';
   private readonly redis: GcraRedis;
+  private readonly breaker: CircuitBreaker;
   /** null until the first connection attempt resolves either way. */
   private degraded: boolean | null = null;
 
-  constructor(redis: Redis, private readonly fallback: RateLimitStore, private readonly prefix: string, private readonly events: RedisStoreEvents) {
+  constructor(redis: RedisClient, private readonly fallback: RateLimitStore, private readonly prefix: string, private readonly events: RedisStoreEvents, coolDownMs = DEFAULT_COOL_DOWN_MS) {
     redis.defineCommand('meshguardGcra', { numberOfKeys: 1, lua: GCRA_SCRIPT });
     this.redis = redis as GcraRedis;
-    redis.on('ready', () => this.setDegraded(false, 'redis ready'));
-    redis.on('end', () => this.setDegraded(true, 'redis connection ended'));
-    redis.on('error', (err: Error) => this.setDegraded(true, err.message));
+    this.breaker = new CircuitBreaker({ coolDownMs, probe: () => redis.ping() }, {
+      onChange: (open, reason) => this.setDegraded(open, reason),
+    });
+    redis.on('ready', () => {
+      this.breaker.succeeded('redis ready');
+      this.setDegraded(false, 'redis ready');
+    });
+    redis.on('end', () => this.breaker.failed('redis connection ended'));
+    redis.on('error', (err: Error) => this.breaker.failed(err.message));
   }
 
   get isDegraded(): boolean {
-    return this.degraded !== false || this.redis.status !== 'ready';
+    return this.degraded !== false || this.breaker.isOpen;
   }
 
   take(key: string, limit: RateLimitSpec, nowMs: number): RateLimitResult | Promise<RateLimitResult> {
-    if (this.redis.status !== 'ready') return this.local(key, limit, nowMs);
+    if (this.redis.status !== 'ready' && !this.breaker.isOpen) this.breaker.failed(`redis ${this.redis.status}`);
     const interval = 1_000_000 / limit.requestsPerSecond;
-    return this.redis.meshguardGcra(this.prefix + key, interval, interval * (limit.burst - 1)).then(
-      ([allowed, retry]) => ({ allowed: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, retry) }),
-      (err: Error) => {
-        this.setDegraded(true, err.message);
-        return this.local(key, limit, nowMs);
-      },
+    return this.breaker.run(
+      () => this.redis.meshguardGcra(this.prefix + key, interval, interval * (limit.burst - 1))
+        .then(([allowed, retry]) => ({ allowed: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, retry) })),
+      () => this.local(key, limit, nowMs),
     );
+  }
+
+  /** Stops the breaker's background probe (the connection is closed by its owner). */
+  close(): void {
+    this.breaker.stop();
   }
 
   private local(key: string, limit: RateLimitSpec, nowMs: number): RateLimitResult | Promise<RateLimitResult> {

@@ -1,6 +1,9 @@
 // The Redis connection meshguard replicas share: fail fast while it is down (no offline queue,
 // short command timeout) so callers can degrade, and reconnect on its own.
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
+
+/** A connection to one Redis (direct or through Sentinel) or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -62,6 +62,7 @@ export function stateComponent(): StateComponent {
       return {
         async close() {
           closing = true;
+          store.close();
           redis.disconnect();
         },
       };
