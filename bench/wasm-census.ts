@@ -92,7 +92,7 @@ export interface CensusSummary {
 }
 
 /** Per request: hostcalls, and µs in the VM, in hostcalls, and in the guest itself. */
-export function summarize(c: Census, requests: number): CensusSummary {
+function summarize(c: Census, requests: number): CensusSummary {
   const total = [...c.hostcalls.values()].reduce((s, n) => s + n, 0);
   const us = (ms: number) => (ms * 1000) / requests;
   return { hostcalls: total / requests, vm: us(c.vmMs), host: us(c.hostMs), guest: us(c.vmMs - c.hostMs) };

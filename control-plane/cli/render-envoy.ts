@@ -8,6 +8,7 @@ import { parse, portOption, required, UsageError } from './args.js';
 import { loadForRender, workloadOf } from './render.js';
 import type { EnvoyBootstrapOptions } from '../xds/bootstrap.js';
 import { renderBootstrapYaml } from '../xds/bootstrap-yaml.js';
+import { META_APP_ADDRESS, META_INBOUND_ADDRESS, META_OUTBOUND_ADDRESS } from '../xds/node.js';
 import { parseHostPort, type HostPort } from '../xds/build/names.js';
 
 function hostPortOption(values: Record<string, string | boolean | undefined>, name: string, fallback: string): HostPort {
@@ -17,12 +18,26 @@ function hostPortOption(values: Record<string, string | boolean | undefined>, na
   return hp;
 }
 
+/** `--inbound-address`, `--outbound-address`, `--app-address`: direct mode (no iptables), see control-plane/xds/node.ts. */
+function directMode(values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const keys = { 'inbound-address': META_INBOUND_ADDRESS, 'outbound-address': META_OUTBOUND_ADDRESS, 'app-address': META_APP_ADDRESS } as const;
+  const out: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(keys)) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || isIP(value) === 0) throw new UsageError(`--${flag} must be an IP address, not "${String(value)}"`);
+    out[key] = value;
+  }
+  return out;
+}
+
 export async function renderEnvoyCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     policy: { type: 'string' }, workload: { type: 'string' }, out: { type: 'string' },
     'xds-address': { type: 'string' }, 'authz-address': { type: 'string' }, 'wasm-dir': { type: 'string' }, 'cert-dir': { type: 'string' },
     'admin-port': { type: 'string' }, tls: { type: 'boolean' }, delta: { type: 'boolean' },
     'listen-address': { type: 'string' }, 'inbound-port': { type: 'string' }, 'outbound-port': { type: 'string' }, 'dns-resolver': { type: 'string' },
+    'inbound-address': { type: 'string' }, 'outbound-address': { type: 'string' }, 'app-address': { type: 'string' },
   });
   const policy = await loadForRender(required(values, 'policy'));
   if (!policy) return 1;
@@ -46,6 +61,7 @@ export async function renderEnvoyCommand(argv: string[]): Promise<number> {
     inboundPort: typeof values['inbound-port'] === 'string' ? portOption(values, 'inbound-port', 15006) : null,
     outboundPort: typeof values['outbound-port'] === 'string' ? portOption(values, 'outbound-port', 15001) : null,
     dnsResolver: typeof dns === 'string' ? dns : null,
+    metadata: directMode(values),
   };
   const command = ['meshguard render envoy', ...argv.filter((a, i) => a !== '--out' && argv[i - 1] !== '--out')].join(' ');
   const yaml = renderBootstrapYaml(options, command);

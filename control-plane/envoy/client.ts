@@ -57,7 +57,7 @@ function h1Text(r: WireRequest): Buffer {
   }
   if (r.body !== null || r.method === 'POST' || r.method === 'PUT') lines.push(`content-length: ${r.body?.length ?? 0}`);
   lines.push('connection: close', '', '');
-  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), r.body ?? Buffer.alloc(0)]);
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'utf8'), r.body ?? Buffer.alloc(0)]);
 }
 
 function dechunk(body: Buffer): Buffer {
@@ -92,6 +92,17 @@ function parseH1(raw: Buffer): WireOutcome {
   return { kind: 'response', status, headers, body: body.toString('utf8') };
 }
 
+/** The whole response is in (so there is no need to wait for Envoy's delayed close). */
+function complete(raw: Buffer, head: boolean): boolean {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const text = raw.subarray(0, end).toString('latin1').toLowerCase();
+  if (head || /^http\/1\.[01] (1\d\d|204|304)/.test(text)) return true;
+  const length = /\r\ncontent-length:\s*(\d+)/.exec(text);
+  if (length) return raw.length - end - 4 >= Number(length[1]);
+  return /\r\ntransfer-encoding:\s*chunked/.test(text) && raw.subarray(raw.length - 5).toString('latin1') === '0\r\n\r\n';
+}
+
 function sendH1(r: WireRequest): Promise<WireOutcome> {
   const text = h1Text(r);
   return new Promise((resolve) => {
@@ -100,7 +111,10 @@ function sendH1(r: WireRequest): Promise<WireOutcome> {
     let error: Error | null = null;
     socket.setTimeout(r.timeoutMs ?? 15_000, () => socket.destroy(new Error('no answer in time')));
     socket.on(r.tls ? 'secureConnect' : 'connect', () => socket.write(text));
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (complete(Buffer.concat(chunks), r.method === 'HEAD')) socket.destroy();
+    });
     socket.on('error', (e) => (error = e));
     socket.on('close', () => {
       const raw = Buffer.concat(chunks);

@@ -22,11 +22,10 @@ export class PolicyHub {
     return this.compiled !== null;
   }
 
-  /** A new good policy from the file; `compiled` when it was compiled already (off this thread). */
-  setPolicy(policy: Policy, origin: CompileOrigin, compiled?: CompiledPolicy): CompiledPolicy {
+  /** A new good policy from the file. */
+  setPolicy(policy: Policy, origin: CompileOrigin): CompiledPolicy {
     this.source = { policy, origin };
-    // With a discovered inventory the file's compiled form does not apply: compile with it here.
-    return compiled === undefined || this.inventory ? this.recompile() : this.publish(compiled);
+    return this.recompile();
   }
 
   /** Replaces the file's `workloads` with a discovered inventory (e.g. from Kubernetes); null restores the file's. */
@@ -43,13 +42,9 @@ export class PolicyHub {
   private recompile(): CompiledPolicy {
     const { policy, origin } = this.source!;
     const effective = this.inventory ? { ...policy, spec: { ...policy.spec, workloads: this.inventory } } : policy;
-    return this.publish(compilePolicy(effective, origin));
-  }
-
-  private publish(compiled: CompiledPolicy): CompiledPolicy {
     const previous = this.compiled;
-    this.compiled = compiled;
-    for (const listener of this.listeners) listener(compiled, previous);
-    return compiled;
+    this.compiled = compilePolicy(effective, origin);
+    for (const listener of this.listeners) listener(this.compiled, previous);
+    return this.compiled;
   }
 }

@@ -1,19 +1,17 @@
 // Hot reload: watch the policy file (and its directory, for editors and ConfigMaps that replace
 // the file), debounce bursts, and hand each good compiled version on. A bad edit is reported
-// and the last good policy stays in force. Parsing and compiling run in a worker (policy-loader.ts).
+// and the last good policy stays in force.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { CompileOrigin } from '../policy/compile.js';
-import type { CompiledPolicy } from '../policy/compiled.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
-import { readFailure } from '../policy/load.js';
+import { parsePolicy, readFailure } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
-import { PolicyLoader } from './policy-loader.js';
 
 export interface PolicyWatcherEvents {
-  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], compiled: CompiledPolicy): void;
+  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[]): void;
   onRejected(errors: readonly Diagnostic[]): void;
 }
 
@@ -29,7 +27,6 @@ export class PolicyWatcher {
     private readonly events: PolicyWatcherEvents,
     private readonly debounceMs = 100,
     private readonly pollMs = 1000,
-    private readonly loader = new PolicyLoader(),
   ) {}
 
   /** Loads the file once; resolves false when it is not a valid policy. */
@@ -49,7 +46,6 @@ export class PolicyWatcher {
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     if (this.debounce) clearTimeout(this.debounce);
-    void this.loader.close();
   }
 
   private schedule(): void {
@@ -74,12 +70,12 @@ export class PolicyWatcher {
     const hash = createHash('sha256').update(text).digest('hex');
     if (hash === this.lastContentHash) return true;
     this.lastContentHash = hash;
-    const loaded = await this.loader.load(text, this.file);
+    const loaded = parsePolicy(text, this.file);
     if (!loaded.ok) {
       this.events.onRejected(loaded.errors);
       return false;
     }
-    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.compiled);
+    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings);
     return true;
   }
 }

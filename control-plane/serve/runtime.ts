@@ -21,12 +21,9 @@ export interface MeshguardHandle {
 
 interface PolicyState {
   loadedAt: string | null;
-  lastError: { at: string; errors: string[]; more?: number } | null;
+  lastError: { at: string; errors: string[] } | null;
   reloads: number;
 }
-
-/** How many diagnostics of one edit go to the log and /status (the rest are counted). */
-export const MAX_REPORTED_DIAGNOSTICS = 20;
 
 function listen(server: HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,9 +36,9 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
   const { logger, metrics, policies } = ctx;
   let rejected: readonly Diagnostic[] = [];
   const watcher = new PolicyWatcher(ctx.options.policyFile, {
-    onPolicy(policy, origin, warnings, loaded) {
-      for (const w of warnings.slice(0, MAX_REPORTED_DIAGNOSTICS)) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
-      const compiled = policies.setPolicy(policy, origin, loaded);
+    onPolicy(policy, origin, warnings) {
+      for (const w of warnings) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
+      const compiled = policies.setPolicy(policy, origin);
       metrics.setPolicy(compiled.name, compiled.version);
       if (state.loadedAt !== null) metrics.reloads.inc();
       state.loadedAt = new Date().toISOString();
@@ -50,17 +47,15 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
     },
     onRejected(errors) {
       rejected = errors;
-      // At most MAX_REPORTED_DIAGNOSTICS lines (each capped at creation): /status and the log stay small.
-      const lines = errors.slice(0, MAX_REPORTED_DIAGNOSTICS).map(formatDiagnostic);
-      const more = errors.length - lines.length;
+      const lines = errors.map(formatDiagnostic);
       if (state.loadedAt !== null) metrics.reloadFailures.inc();
-      state.lastError = { at: new Date().toISOString(), errors: lines, ...(more > 0 ? { more } : {}) };
-      logger.error({ event: 'policy_rejected', errors: lines, ...(more > 0 ? { more } : {}) }, 'policy edit rejected; the last good policy stays in force');
+      state.lastError = { at: new Date().toISOString(), errors: lines };
+      logger.error({ event: 'policy_rejected', errors: lines }, 'policy edit rejected; the last good policy stays in force');
     },
   });
   if (!(await watcher.start())) {
     watcher.stop();
-    throw new Error(`cannot serve: the policy is not valid\n${rejected.slice(0, MAX_REPORTED_DIAGNOSTICS).map(formatDiagnostic).join('\n')}`);
+    throw new Error(`cannot serve: the policy is not valid\n${rejected.map(formatDiagnostic).join('\n')}`);
   }
   return watcher;
 }

@@ -145,3 +145,24 @@ export function attacks(w: CompiledWorkload, principal: string, path: string, po
   }
   return out;
 }
+
+/** Every workload's inbound sample (`perWorkload`), egress, and (anomaly enforce) attacks. */
+export function corpusFor(policy: CompiledPolicy, perWorkload = 250): ParityRequest[] {
+  const out: ParityRequest[] = [];
+  let seed = 1;
+  for (const w of policy.workloads.values()) {
+    out.push(...inbound(policy, w, perWorkload, seed++), ...outbound(policy, w, seed++));
+    if (policy.anomaly.mode === 'enforce') {
+      const segment = w.inbound.segments.find((s) => s.sources.identities.size > 0 && s.rules.length > 0 && s.rules[0]!.paths !== null);
+      const rule = segment?.rules[0];
+      const pattern = rule?.paths?.[0];
+      if (segment && rule && pattern) {
+        const pathOf = pattern.kind === 'exact' ? pattern.value : pattern.kind === 'prefix' ? `${pattern.value}x` : pattern.kind === 'suffix' ? `/a${pattern.value}` : '/any';
+        const principal = [...segment.sources.identities][0]!;
+        const port = rule.ports ? [...rule.ports][0]! : w.ports[0] ?? 8080;
+        out.push(...attacks(w, principal, pathOf, port));
+      }
+    }
+  }
+  return out;
+}

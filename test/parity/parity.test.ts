@@ -17,7 +17,7 @@ import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import { Replayer, type ReplayModules } from '../../control-plane/replay/replay.js';
 import { compileYaml } from '../helpers/policy.js';
 import { builtFilter } from '../wasm/build.js';
-import { attacks, inbound, outbound, type ParityRequest } from './corpus.js';
+import { attacks, corpusFor, inbound, type ParityRequest } from './corpus.js';
 import { POLICIES } from './policies.js';
 
 let modules: ReplayModules;
@@ -28,26 +28,6 @@ beforeAll(async () => {
   wasmDir = path.dirname(identity!.file);
   modules = { identity: identity!.binary, anomaly: anomaly!.binary, egress: egress!.binary };
 }, 180_000);
-
-function corpusFor(policy: CompiledPolicy): ParityRequest[] {
-  const out: ParityRequest[] = [];
-  let seed = 1;
-  for (const w of policy.workloads.values()) {
-    out.push(...inbound(policy, w, 250, seed++), ...outbound(policy, w, seed++));
-    if (policy.anomaly.mode === 'enforce') {
-      const segment = w.inbound.segments.find((s) => s.sources.identities.size > 0 && s.rules.length > 0 && s.rules[0]!.paths !== null);
-      const rule = segment?.rules[0];
-      const pattern = rule?.paths?.[0];
-      if (segment && rule && pattern) {
-        const pathOf = pattern.kind === 'exact' ? pattern.value : pattern.kind === 'prefix' ? `${pattern.value}x` : pattern.kind === 'suffix' ? `/a${pattern.value}` : '/any';
-        const principal = [...segment.sources.identities][0]!;
-        const port = rule.ports ? [...rule.ports][0]! : w.ports[0] ?? 8080;
-        out.push(...attacks(w, principal, pathOf, port));
-      }
-    }
-  }
-  return out;
-}
 
 interface Verdict { decision: string; status: number; rule: string | null; reason: string }
 

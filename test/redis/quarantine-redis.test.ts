@@ -35,7 +35,7 @@ describe.skipIf(!available)('quarantine shared by two replicas through Redis', (
     for (let i = 0; i < 15; i++) await check(a, request('/admin'));
     const started = Date.now();
     while ((await check(b, request('/ok'))).status.code === 0) {
-      if (Date.now() - started > 1000) throw new Error('replica b did not deny the quarantined identity within 1 s');
+      if (Date.now() - started > 10_000) throw new Error('replica b did not deny the quarantined identity within 10 s');
       await new Promise((r) => setTimeout(r, 20));
     }
     const denied = await check(b, request('/ok'));
@@ -51,7 +51,7 @@ describe.skipIf(!available)('quarantine shared by two replicas through Redis', (
     const releasedAt = Date.now();
     for (const c of clients) {
       while ((await check(c, request('/ok'))).status.code !== 0) {
-        if (Date.now() - releasedAt > 1000) throw new Error('release did not reach every replica within 1 s');
+        if (Date.now() - releasedAt > 10_000) throw new Error('release did not reach every replica within 10 s');
         await new Promise((r) => setTimeout(r, 20));
       }
     }
