@@ -26,7 +26,7 @@ interface OpaEgressRule {
   readonly hosts: Flags;
   readonly host_suffixes: readonly string[];
   readonly any_host: boolean;
-  readonly cidrs: readonly string[];
+  readonly cidrs: OpaCidrs;
   readonly ports: readonly number[] | null;
 }
 
@@ -37,7 +37,7 @@ export interface OpaPolicyData {
   readonly default_inbound: 'allow' | 'deny';
   readonly default_egress: 'allow' | 'deny';
   readonly mesh_domains: readonly string[];
-  readonly blocklist: readonly string[];
+  readonly blocklist: OpaCidrs;
   readonly segments: readonly OpaSegment[];
   readonly egress: readonly OpaEgressRule[];
   readonly workloads: Record<string, { readonly segments: readonly number[]; readonly egress: readonly number[] }>;
@@ -55,9 +55,33 @@ function flags(values: Iterable<string>): Flags {
   return out;
 }
 
-/** Go's net.ParseCIDR wants `address/prefix`; meshguard also accepts a bare address. */
-function cidrText(c: Cidr): string {
-  return `${formatIP(c.ip)}/${c.prefix}`;
+/**
+ * A CIDR list in the forms Go's net.ParseCIDR reads (`address/prefix`; meshguard also accepts a
+ * bare address). meshguard reads an IPv6 address that carries an IPv4 one (IPv4-translated, NAT64,
+ * IPv4-compatible, 6to4; canon/ip.ts embeddedIPv4) as that IPv4 address, Go only the
+ * IPv4-mapped form: each IPv4 block is also given in the other forms.
+ */
+export interface OpaCidrs {
+  readonly plain: readonly string[];
+  readonly embedded: readonly string[];
+  /** ::a.b.c.d/…: the Rego policy leaves :: and ::1 out, as meshguard does. */
+  readonly compatible: readonly string[];
+}
+
+function cidrs(list: readonly Cidr[]): OpaCidrs {
+  const plain: string[] = [];
+  const embedded: string[] = [];
+  const compatible: string[] = [];
+  for (const c of list) {
+    const text = formatIP(c.ip);
+    plain.push(`${text}/${c.prefix}`);
+    if (c.ip.v !== 4) continue;
+    const v6 = 96 + c.prefix;
+    const hex = (n: number) => n.toString(16);
+    embedded.push(`::ffff:0:${text}/${v6}`, `64:ff9b::${text}/${v6}`, `2002:${hex(c.ip.value >>> 16)}:${hex(c.ip.value & 0xffff)}::/${16 + c.prefix}`);
+    compatible.push(`::${text}/${v6}`);
+  }
+  return { plain, embedded, compatible };
 }
 
 function rule(r: CompiledRule): OpaRule {
@@ -84,7 +108,7 @@ function egressRule(r: CompiledEgressRule): OpaEgressRule {
     hosts: flags(r.exactHosts),
     host_suffixes: [...r.hostSuffixes],
     any_host: r.anyHost,
-    cidrs: r.cidrList.map(cidrText),
+    cidrs: cidrs(r.cidrList),
     ports: r.ports ? [...r.ports] : null,
   };
 }
@@ -110,7 +134,7 @@ export function opaData(p: CompiledPolicy): OpaData {
     default_inbound: p.defaults.inbound,
     default_egress: p.defaults.egress,
     mesh_domains: [...p.meshDomains],
-    blocklist: p.blocklistCidrs.map((text) => cidrText(parseCidr(text) as Cidr)),
+    blocklist: cidrs(p.blocklistCidrs.map((text) => parseCidr(text) as Cidr)),
     segments: p.segments.map(segment),
     egress: p.egressRules.map(egressRule),
     workloads,

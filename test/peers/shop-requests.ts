@@ -23,16 +23,21 @@ interface InboundOptions {
   /** false: a TCP check (no request.http). */
   readonly http?: boolean;
   readonly direction?: string;
+  /** Extra request headers (pseudo-headers that may contradict the fields). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A pipe instead of a socket address for the source. */
+  readonly pipe?: boolean;
 }
 
 function inbound(o: InboundOptions): object {
   const ext: Record<string, string> = {};
   if (o.to !== null) ext['meshguard.io/workload'] = o.to ?? 'shop/api';
   if (o.direction) ext['meshguard.io/direction'] = o.direction;
-  const http = { method: o.method ?? 'GET', path: o.path ?? '/api/items', headers: { 'user-agent': 'test' } };
+  const http = { method: o.method ?? 'GET', path: o.path ?? '/api/items', headers: { 'user-agent': 'test', ...o.headers } };
+  const address = o.pipe ? { pipe: { path: '/run/app.sock' } } : { socketAddress: { address: o.address ?? '10.1.0.12', portValue: 40000 } };
   return {
     attributes: {
-      source: { ...(o.from === '' ? {} : { principal: o.from ?? FRONTEND }), address: { socketAddress: { address: o.address ?? '10.1.0.12', portValue: 40000 } } },
+      source: { ...(o.from === '' ? {} : { principal: o.from ?? FRONTEND }), address },
       destination: { ...(o.destinationPrincipal ? { principal: o.destinationPrincipal } : {}), address: { socketAddress: { address: '10.1.0.20', portValue: o.port ?? 8080 } } },
       ...(o.http === false ? {} : { request: { http } }),
       contextExtensions: ext,
@@ -107,6 +112,14 @@ const inboundCases: readonly [string, InboundOptions][] = [
   ['strict mTLS: no principal', { from: '' }],
   ['blocklisted source address', { address: '203.0.113.7' }],
   ['blocklisted IPv4-mapped source address', { address: '::ffff:203.0.113.7' }],
+  ['blocklisted NAT64 source address', { address: '64:ff9b::cb00:7107' }],
+  ['blocklisted 6to4 source address', { address: '2002:cb00:7107::1' }],
+  ['blocklisted IPv4-compatible source address', { address: '::203.0.113.7' }],
+  ['::1 is not IPv4-compatible', { address: '::1' }],
+  ['a pipe source address with a blocklist', { pipe: true }],
+  [':path agrees with the path', { headers: { ':path': '/api/items', ':method': 'GET' } }],
+  [':path differs from the path', { headers: { ':path': '/admin' } }],
+  [':method differs from the method', { headers: { ':method': 'DELETE' } }],
   ['unreadable source address with a blocklist', { address: '203.0.113' }],
   ['destination by principal', { to: null, destinationPrincipal: API }],
   ['unknown destination principal', { to: null, destinationPrincipal: `${TD}/ns/shop/sa/ghost` }],
@@ -131,6 +144,11 @@ const egressCases: readonly [string, EgressOptions][] = [
   ['blocklisted destination address behind an allowed host', { host: 'api.stripe.com', destination: '203.0.113.9', port: 443 }],
   ['SNI only', { sni: 'api.stripe.com', port: 443 }],
   ['SNI with a port', { sni: 'api.stripe.com:443', port: 443 }],
+  ['SNI that is an IP literal', { sni: '192.0.2.10', port: 443 }],
+  ['SNI upper case with a trailing dot', { sni: 'API.STRIPE.COM.', port: 443 }],
+  ['authority port differs from the destination port', { host: 'api.stripe.com:8443', port: 443 }],
+  ['a NAT64 literal in the rule CIDR', { host: '[64:ff9b::c000:20a]:443', port: 443 }],
+  ['a 6to4 literal of a blocklisted address', { host: '[2002:cb00:7105::1]:443', port: 443 }],
   ['destination address only', { destination: '192.0.2.7', port: 443 }],
   ['in-mesh host', { host: 'api.shop.svc.cluster.local:8080', port: 8080 }],
   ['the mesh domain itself is not in-mesh', { host: 'svc.cluster.local' }],

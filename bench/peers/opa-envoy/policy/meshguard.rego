@@ -63,7 +63,9 @@ deny(status, reason) := {"allow": false, "status": status, "rule": null, "reason
 
 direction := object.get(ext, "meshguard.io/direction", "inbound")
 
-verdict := inbound if {
+verdict := deny(400, "a request field differs from its pseudo-header") if {
+	pseudo_conflict
+} else := inbound if {
 	direction == "inbound"
 } else := egress if {
 	direction == "outbound"
@@ -71,9 +73,18 @@ verdict := inbound if {
 
 # ---------------------------------------------------------------- addresses
 
-source_address := attrs.source.address.socketAddress.address
+source_address := address_text(attrs.source)
 
-destination_address := attrs.destination.address.socketAddress.address
+destination_address := address_text(attrs.destination)
+
+# A socket address's IP; a pipe or an Envoy internal address is not an IP (unreadable).
+address_text(peer) := peer.address.socketAddress.address if {
+	peer.address.socketAddress.address
+} else := "pipe" if {
+	peer.address.pipe
+} else := "internal" if {
+	peer.address.envoyInternalAddress
+}
 
 destination_port := attrs.destination.address.socketAddress.portValue if {
 	attrs.destination.address.socketAddress.portValue > 0
@@ -105,14 +116,32 @@ ip_valid(text) if {
 
 ip_valid(text) if ipv6_valid(text)
 
-in_blocklist(ip) if {
-	some cidr in data.meshguard.policy.blocklist
+in_blocklist(ip) if in_cidrs(data.meshguard.policy.blocklist, ip)
+
+# `cidrs` from opa-data.ts: `plain` as written (Go reads ::ffff:a.b.c.d as IPv4 itself), `embedded`
+# the IPv6 forms of each IPv4 block (IPv4-translated, NAT64, 6to4), `compatible` its ::a.b.c.d form,
+# which never holds :: or ::1.
+in_cidrs(cidrs, ip) if {
+	some cidr in cidrs.plain
+	net.cidr_contains(cidr, ip)
+}
+
+in_cidrs(cidrs, ip) if {
+	contains(ip, ":")
+	some cidr in cidrs.embedded
+	net.cidr_contains(cidr, ip)
+}
+
+in_cidrs(cidrs, ip) if {
+	contains(ip, ":")
+	not net.cidr_contains("::/127", ip)
+	some cidr in cidrs.compatible
 	net.cidr_contains(cidr, ip)
 }
 
 # An address in the blocklist, or one that cannot be read while a blocklist exists (fail closed).
 address_blocked(address) if {
-	count(data.meshguard.policy.blocklist) > 0
+	count(data.meshguard.policy.blocklist.plain) > 0
 	not ip_valid(address)
 }
 
@@ -132,12 +161,25 @@ hex_value := {
 # Printable ASCII from 0x20, to turn a decoded escape back into its character.
 printable := concat("", [` !"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`, "`", `abcdefghijklmnopqrstuvwxyz{|}~`])
 
-raw_path := http.path if {
+# A field, else its pseudo-header (an empty field is absent, as in proto3); both and different: 400.
+pseudo_fields := {"path": ":path", "method": ":method", "host": ":authority"}
+
+pseudo_conflict if {
 	has_http
-	http.path
-} else := headers[":path"] if {
+	some field, pseudo in pseudo_fields
+	http[field] != ""
+	headers[pseudo] != http[field]
+}
+
+field_or_pseudo(field) := http[field] if {
 	has_http
-	headers[":path"]
+	http[field] != ""
+} else := headers[pseudo_fields[field]] if {
+	has_http
+}
+
+raw_path := p if {
+	p := field_or_pseudo("path")
 } else := ""
 
 path_part(raw) := substring(raw, 0, indexof(raw, "?")) if {
@@ -252,12 +294,8 @@ destinations := data.meshguard.policy.by_identity[p] if {
 	p != ""
 }
 
-method := http.method if {
-	has_http
-	http.method
-} else := headers[":method"] if {
-	has_http
-	headers[":method"]
+method := m if {
+	m := field_or_pseudo("method")
 } else := "" if {
 	has_http
 } else := null
@@ -396,14 +434,33 @@ authority_candidates := [c |
 	has_http
 } else := []
 
-authority := authority_candidates[0] if {
+# The host the decision is about: the authority, else the SNI (a bare host name), else the
+# destination address as an IP literal.
+egress_host := canonical_host(authority_candidates[0]) if {
 	count(authority_candidates) > 0
-} else := sni if {
+} else := sni_host(sni) if {
+	count(authority_candidates) == 0
 	sni != ""
-} else := concat("", ["[", destination_address, "]"]) if {
+} else := canonical_host(concat("", ["[", destination_address, "]"])) if {
+	count(authority_candidates) == 0
+	sni == ""
 	contains(destination_address, ":")
-} else := destination_address if {
-	destination_address
+} else := canonical_host(destination_address) if {
+	count(authority_candidates) == 0
+	sni == ""
+	not contains(destination_address, ":")
+}
+
+has_egress_host if count(authority_candidates) > 0
+
+has_egress_host if sni != ""
+
+has_egress_host if destination_address
+
+sni_host(name) := h if {
+	regex.match(`^[A-Za-z0-9.-]+$`, name)
+	h := name_host(name, null)
+	h.kind == "name"
 }
 
 port_number(text) := to_number(text) if {
@@ -480,16 +537,21 @@ scheme_port := 443 if {
 	lower(object.get(http, "scheme", object.get(headers, ":scheme", ""))) == "http"
 } else := null
 
-egress_port(h) := h.port if {
-	h.port != null
-} else := destination_port if {
+# The connection's destination port decides; an authority port that differs from it is denied.
+egress_port(h) := destination_port if {
 	destination_port != null
-} else := scheme_port
+	h.port in {null, destination_port}
+} else := h.port if {
+	destination_port == null
+	h.port != null
+} else := scheme_port if {
+	destination_port == null
+	h.port == null
+}
 
 host_matches(rule, h) if {
 	h.kind == "ip"
-	some cidr in rule.cidrs
-	net.cidr_contains(cidr, h.host)
+	in_cidrs(rule.cidrs, h.host)
 }
 
 host_matches(rule, h) if {
@@ -514,12 +576,11 @@ egress_for(key, h) := allow(null) if {
 } else := deny(403, "no egress rule selects the workload: default deny") if {
 	count(data.meshguard.policy.workloads[key].egress) == 0
 } else := allow(allowing[0].name) if {
-	port := egress_port(h)
 	allowing := [rule |
 		some i in data.meshguard.policy.workloads[key].egress
 		rule := data.meshguard.policy.egress[i]
 		host_matches(rule, h)
-		ports_match(rule.ports, port)
+		ports_match(rule.ports, egress_port(h))
 	]
 	count(allowing) > 0
 } else := deny(403, "no egress rule allows the destination")
@@ -529,15 +590,16 @@ destination_blocked if address_blocked(destination_address)
 egress := deny(403, "unknown source workload") if {
 	not egress_sources
 } else := deny(403, "no destination host") if {
-	not authority
+	not has_egress_host
 } else := deny(403, "bad host") if {
-	not canonical_host(authority)
+	not egress_host
+} else := deny(403, "authority port differs from the destination port") if {
+	not egress_port(egress_host)
 } else := deny(403, "destination is blocklisted") if {
-	h := canonical_host(authority)
-	h.kind == "ip"
-	in_blocklist(h.host)
+	egress_host.kind == "ip"
+	in_blocklist(egress_host.host)
 } else := deny(403, "destination is blocklisted") if {
 	destination_blocked
 } else := allow(null) if {
-	in_mesh(canonical_host(authority))
-} else := combine([egress_for(key, canonical_host(authority)) | some key in egress_sources])
+	in_mesh(egress_host)
+} else := combine([egress_for(key, egress_host) | some key in egress_sources])
