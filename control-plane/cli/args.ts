@@ -25,6 +25,16 @@ export function required(values: Record<string, string | boolean | undefined>, n
   return v;
 }
 
+/** A port, or `none` (null): the server is off. */
+export function portOrNoneOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number): number | null {
+  if (values[name] === 'none') return null;
+  try {
+    return portOption(values, name, fallback);
+  } catch {
+    throw new UsageError(`--${name} must be a port number (0-65535) or none`);
+  }
+}
+
 export function portOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number): number {
   const v = values[name];
   if (v === undefined) return fallback;

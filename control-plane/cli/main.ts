@@ -6,7 +6,7 @@ import { validateCommand } from './validate.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
-  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000] [--authz-port 9001] [--admin-port 9901] [--bind ADDR] [--redis URL|none] [--tls-cert F --tls-key F --tls-ca F] [--kubernetes]' },
+  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000|none] [--authz-port 9001] [--admin-port 9901] [--bind ADDR] [--redis URL|none] [--tls-cert F --tls-key F --tls-ca F] [--kubernetes]' },
   check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
   replay: { run: async () => (await import('./replay.js')).replayCommand, summary: 'replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]' },
   validate: { run: async () => validateCommand, summary: 'validate FILE' },

@@ -4,13 +4,13 @@ import { authzComponent } from '../serve/components/authz.js';
 import { stateComponent } from '../serve/components/state.js';
 import { quarantineComponent } from '../serve/components/quarantine.js';
 import { telemetryComponent } from '../serve/components/telemetry.js';
-import { xdsComponent } from '../serve/components/xds.js';
 import { opsComponents } from '../serve/components/ops.js';
 import { DEFAULT_REDIS_URL } from '../state/redis.js';
 import type { TlsFiles, XdsServeOptions } from '../serve/options.js';
+import { lazyComponent } from '../serve/component.js';
 import { startMeshguard } from '../serve/runtime.js';
 import { createLogger } from '../serve/logger.js';
-import { parse, portOption, UsageError } from './args.js';
+import { parse, portOption, portOrNoneOption, UsageError } from './args.js';
 
 const EXAMPLE_POLICY = fileURLToPath(new URL('../../../examples/shop.yaml', import.meta.url));
 
@@ -42,11 +42,13 @@ export function xdsEnvironment(env: NodeJS.ProcessEnv = process.env): XdsServeOp
   };
 }
 
-function components(kubernetes: boolean) {
+/** The xDS server and Envoy's xDS protos are loaded only when the xDS port is on. */
+function components(kubernetes: boolean, xds: boolean) {
   const state = stateComponent();
   const quarantine = quarantineComponent(state);
   const telemetry = telemetryComponent(state);
-  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard), xdsComponent(), ...opsComponents(kubernetes)];
+  const xdsServer = xds ? [lazyComponent('xds', async () => (await import('../serve/components/xds.js')).xdsComponent())] : [];
+  return [state, quarantine, telemetry, authzComponent(state.rateLimits, quarantine.guard), ...xdsServer, ...opsComponents(kubernetes)];
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -58,6 +60,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const sample = Number(values['log-allow-sample']);
   if (!(sample >= 0 && sample <= 1)) throw new UsageError('--log-allow-sample must be between 0 and 1');
+  const xdsPort = portOrNoneOption(values, 'xds-port', 18000);
   const logger = createLogger();
   let handle;
   try {
@@ -66,12 +69,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
       bind: values.bind as string,
       authzPort: portOption(values, 'authz-port', 9001),
       adminPort: portOption(values, 'admin-port', 9901),
-      xdsPort: portOption(values, 'xds-port', 18000),
+      xdsPort,
       redisUrl: redisUrl(values.redis),
       tls: tlsFiles(values),
       allowLogSample: sample,
       xds: xdsEnvironment(),
-    }, logger, components(values.kubernetes === true));
+    }, logger, components(values.kubernetes === true, xdsPort !== null));
   } catch (err) {
     logger.fatal({ event: 'start_failed', error: (err as Error).message }, 'meshguard could not start');
     logger.flush();

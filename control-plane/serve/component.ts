@@ -32,3 +32,8 @@ export interface Component {
   readonly name: string;
   start(ctx: ServeContext): Promise<RunningComponent>;
 }
+
+/** A component whose modules are imported only when it starts (so a deployment without it pays no memory for them). */
+export function lazyComponent(name: string, load: () => Promise<Component>): Component {
+  return { name, start: async (ctx) => (await load()).start(ctx) };
+}

@@ -9,7 +9,8 @@ export interface ServeOptions {
   readonly bind: string;
   readonly authzPort: number;
   readonly adminPort: number;
-  readonly xdsPort: number;
+  /** null (`--xds-port none`): no xDS server, and its modules and protos are never loaded. */
+  readonly xdsPort: number | null;
   readonly redisUrl: string | null;
   readonly tls: TlsFiles | null;
   readonly allowLogSample: number;
