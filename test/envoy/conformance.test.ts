@@ -33,7 +33,8 @@ const ONLY = process.env.MESHGUARD_CONFORMANCE_ONLY ?? '';
 /** `unshare` for a private network namespace (as root, else with a user namespace), or null. */
 function namespaceCommand(): string[] | null {
   const wrap = process.getuid?.() === 0 ? ['unshare', '--net'] : ['unshare', '--map-root-user', '--net'];
-  return spawnSync(wrap[0]!, [...wrap.slice(1), 'true']).status === 0 ? wrap : null;
+  const usable = spawnSync(wrap[0]!, [...wrap.slice(1), 'ip', 'link', 'set', 'lo', 'up']).status === 0;
+  return usable ? wrap : null;
 }
 
 function sourceAddresses(requests: readonly ParityRequest[]): string[] {
