@@ -92,8 +92,8 @@ function outcomes(requests: readonly MixRequest[]): string {
 /** A separate, instrumented pass (not timed for the figures): hostcalls and guest vs host time per filter. */
 async function breakdown(ctx: BenchContext, mix: Mix, configFor: (workload: string, model: boolean) => string): Promise<void> {
   const passes: [string, ModuleName, boolean, readonly MixRequest[]][] = [
-    ['noop', 'noop', false, mix.inbound], ['identity', 'identity', false, mix.inbound], ['anomaly (signatures)', 'anomaly', false, mix.inbound],
-    ['anomaly (signatures + model)', 'anomaly', true, mix.inbound], ['egress', 'egress', false, mix.egress],
+    ['noop', 'noop', false, mix.inbound], ['identity', 'identity', false, mix.inbound], ['anomaly (detectors)', 'anomaly', false, mix.inbound],
+    ['anomaly (detectors + model)', 'anomaly', true, mix.inbound], ['egress', 'egress', false, mix.egress],
   ];
   ctx.log('where the time goes (instrumented pass: the clocks add overhead, compare rows with each other):');
   for (const [name, module, model, requests] of passes) {
@@ -136,8 +136,8 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   const measured: [string, readonly MixRequest[], Target][] = [
     ['noop', mix.inbound, chain([['noop', false]])],
     ['identity', mix.inbound, chain([['identity', false]])],
-    ['anomaly (signatures)', mix.inbound, chain([['anomaly', false]])],
-    ['anomaly (signatures + model)', mix.inbound, chain([['anomaly', true]])],
+    ['anomaly (detectors)', mix.inbound, chain([['anomaly', false]])],
+    ['anomaly (detectors + model)', mix.inbound, chain([['anomaly', true]])],
     ['noop → noop', mix.inbound, chain([['noop', false], ['noop', false]])],
     ['inbound chain: identity → anomaly (model)', mix.inbound, chain([['identity', false], ['anomaly', true]])],
     ['noop (egress mix)', mix.egress, chain([['noop', false]])],
@@ -163,10 +163,10 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
     { name: 'noop per request (host + SDK baseline)', value: noop.value, unit: 'µs' },
     { name: 'identity per request', value: results.get('identity')!, unit: 'µs', baseline: noop },
     { name: 'identity above no-op', value: above('identity', noop.value), unit: 'µs', target: { op: '<=', value: 3 } },
-    { name: 'anomaly (signatures) per request', value: results.get('anomaly (signatures)')!, unit: 'µs', baseline: noop },
-    { name: 'anomaly (signatures) above no-op', value: above('anomaly (signatures)', noop.value), unit: 'µs', target: { op: '<=', value: 20 } },
-    { name: 'anomaly (signatures + model) per request', value: results.get('anomaly (signatures + model)')!, unit: 'µs', baseline: noop },
-    { name: 'anomaly (signatures + model) above no-op', value: above('anomaly (signatures + model)', noop.value), unit: 'µs', target: { op: '<=', value: 20 } },
+    { name: 'anomaly (detectors) per request', value: results.get('anomaly (detectors)')!, unit: 'µs', baseline: noop },
+    { name: 'anomaly (detectors) above no-op', value: above('anomaly (detectors)', noop.value), unit: 'µs', target: { op: '<=', value: 20 } },
+    { name: 'anomaly (detectors + model) per request', value: results.get('anomaly (detectors + model)')!, unit: 'µs', baseline: noop },
+    { name: 'anomaly (detectors + model) above no-op', value: above('anomaly (detectors + model)', noop.value), unit: 'µs', target: { op: '<=', value: 20 } },
     { name: 'inbound chain identity → anomaly per request', value: results.get('inbound chain: identity → anomaly (model)')!, unit: 'µs', baseline: noop2 },
     { name: 'inbound chain above noop → noop', value: above('inbound chain: identity → anomaly (model)', noop2.value), unit: 'µs', target: { op: '<=', value: 23 } },
     { name: 'egress per request', value: results.get('egress')!, unit: 'µs', baseline: noopEgress },

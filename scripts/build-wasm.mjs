@@ -9,6 +9,7 @@
 //   --exportStart _initialize  a WASI reactor: Envoy calls it after instantiation, in a context
 //   --debug                  keeps the name section (function names in Envoy's in-VM backtrace);
 //                            binaryen still optimizes at -O3, only names are preserved
+//                            (not for the anomaly scorer: see COMPACT)
 // No --enable: no SIMD, threads or other proposals beyond the default MVP+ features.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,6 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const defaultOutDir = path.join(root, 'build', 'wasm');
 
 export const FILTERS = ['noop', 'identity', 'egress', 'anomaly'];
+/** Modules that are not filters: the anomaly scorer for the control plane (control-plane/anomaly/core.ts). */
+export const CORES = { 'anomaly-core': 'assembly/anomaly-core/index.ts' };
 export const MAX_MODULE_BYTES = 128 * 1024;
 export const ABORT = 'assembly/sdk/abi/abort/meshguardAbort';
 
@@ -38,14 +41,22 @@ export const ENVOY_ABI_0_2_1_IMPORTS = new Set([
   'proxy_continue_stream', 'proxy_close_stream',
 ]);
 
+/**
+ * The anomaly filter carries its detectors' code and word lists: it is built
+ * with a little shrinking and without the name section to stay within MAX_MODULE_BYTES (a trap
+ * in it shows function indexes instead of names in Envoy's backtrace).
+ */
+export const COMPACT = new Set(['anomaly']);
+
 export function ascArguments(name, outDir = defaultOutDir, entry = `assembly/filters/${name}/index.ts`) {
+  const compact = COMPACT.has(name);
   return [
     entry,
-    '-O3',
+    compact ? '-O3s' : '-O3',
     '--runtime', 'incremental',
     '--use', `abort=${ABORT}`,
     '--exportStart', '_initialize',
-    '--debug',
+    ...(compact ? [] : ['--debug']),
     '--outFile', path.join(outDir, `${name}.wasm`),
     '--baseDir', root,
   ];
@@ -83,9 +94,10 @@ export async function buildFilter(name, outDir = defaultOutDir, entry = undefine
 
 async function main() {
   const names = process.argv.slice(2);
-  for (const name of names) if (!FILTERS.includes(name)) throw new Error(`unknown filter "${name}" (known: ${FILTERS.join(', ')})`);
-  for (const name of names.length > 0 ? names : FILTERS) {
-    const { file, bytes, sha256 } = await buildFilter(name);
+  const known = [...FILTERS, ...Object.keys(CORES)];
+  for (const name of names) if (!known.includes(name)) throw new Error(`unknown module "${name}" (known: ${known.join(', ')})`);
+  for (const name of names.length > 0 ? names : known) {
+    const { file, bytes, sha256 } = await buildFilter(name, defaultOutDir, CORES[name]);
     console.log(`${path.relative(root, file)}  ${bytes} bytes  sha256 ${sha256}`);
   }
 }

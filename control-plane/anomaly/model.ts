@@ -1,95 +1,85 @@
-// Anomaly baselines per route template, learned from benign traffic, and scoring against them:
-// signature points (anomaly/signatures.ts) + points for features far above the route's baseline
-// + points for parameter names the route never had.
+// The learned anomaly model: per route, per parameter, the figures the scorer's models need
+// (assembly/lib/anomaly/model.ts reads exactly this), built from mergeable statistics; and
+// scoring through the one scorer (core.ts) with the model in force.
 import { createHash } from 'node:crypto';
-import { scoredText, scoreText } from './score.js';
 import type { HttpInput } from '../engine/request.js';
-import { normalizePath } from '../canon/path.js';
-import { extractFeatures, FEATURE_NAMES } from './features.js';
-import { routeTemplate } from './route-template.js';
-import { charMask, hexMask, maskHex, RouteStats } from './stats.js';
+import { anomalyCore, type CoreScore, type RouteMode } from './core.js';
+import { MAX_SHAPES, MAX_VALUES, RouteStats, SEP, type TrainingSample } from './stats.js';
 
-export type RouteMode = 'learn' | 'monitor' | 'enforce';
+export type { RouteMode } from './core.js';
+export type { TrainingSample } from './stats.js';
 
-export interface FeatureBaseline {
-  /** Per feature: the value above which a request is unusual for this route. */
-  readonly limits: readonly number[];
+export interface ParamModel {
+  readonly count: number;
+  /** Mean and variance of the length (Chebyshev). */
+  readonly length: readonly [number, number];
+  /** Idealized character distribution: mean sorted relative frequencies in 6 bins. */
+  readonly icd: readonly number[];
+  /** Character classes seen (16 hex digits, assembly/lib/anomaly/features.ts classBit). */
+  readonly classes: string;
+  /** The structures seen; absent: too many (free text). */
+  readonly shapes?: readonly string[];
+  /** Hashes of the values seen; absent: not an enumeration. */
+  readonly values?: readonly number[];
 }
 
-/** What a parameter's values looked like in training. */
-export interface ParamBaseline {
+export interface RouteModel {
   readonly count: number;
-  /** ASCII characters seen, as 4 × 32-bit masks in hex; bit 127 stands for any non-ASCII. */
-  readonly chars: string;
-  readonly maxLength: number;
-}
-
-export interface RouteBaseline extends FeatureBaseline {
-  readonly count: number;
-  readonly params: Readonly<Record<string, ParamBaseline>>;
   readonly mode: RouteMode;
+  /** Model points that make 10 score points on this route (from the training scores). */
+  readonly calibration?: number;
+  readonly params: Readonly<Record<string, ParamModel>>;
+  /** Parameters present in every training request. */
+  readonly required: readonly string[];
+  /** Flattened pairs [a, b, …]: a always came before b. */
+  readonly order: readonly string[];
 }
 
 export interface AnomalyModel {
   readonly kind: 'meshguard.io/anomaly-model';
   readonly version: string;
-  readonly features: readonly string[];
-  readonly global: FeatureBaseline & { readonly count: number };
   /** Samples per workload, to tell a new route of a well-known workload. */
   readonly workloads: Readonly<Record<string, number>>;
-  readonly routes: Readonly<Record<string, RouteBaseline>>;
+  readonly routes: Readonly<Record<string, RouteModel>>;
 }
 
 export interface ModelScore {
   readonly score: number;
   readonly hits: readonly string[];
   readonly route: string;
-  /** The part of the score that came from attack signatures (known without learning). */
-  readonly signatureScore: number;
+  /** The part of the score from the attack-grammar detectors (known without learning). */
+  readonly detectorScore: number;
+  readonly modelScore: number;
   /** The route's learned mode; null when the model does not know the route (or there is no model). */
   readonly mode: RouteMode | null;
 }
 
-/** How far above a feature's 99th percentile a value must be to count, per feature. */
-const FLOORS = [24, 24, 3, 16, 64, 6, 3, 4, 15, 0.75, 3, 25];
-const STAT_POINTS = 5;
-const MAX_STAT_POINTS = 10;
-const PARAM_POINTS = 3;
-const MAX_PARAM_POINTS = 6;
-const CHARSET_POINTS = 5;
-const UNKNOWN_ROUTE_POINTS = 5;
-/** Routes with fewer samples use the global baseline and ignore parameter names. */
+/** Routes and parameters with fewer samples are not modelled (assembly/lib/anomaly/model.ts MIN_SAMPLES). */
 export const MIN_ROUTE_SAMPLES = 20;
+const MIN_ENUM_SAMPLES = 40;
+const MIN_ORDER_SAMPLES = 10;
+/** The calibration floor (assembly/lib/anomaly/model.ts DEFAULT_CALIBRATION). */
+const CALIBRATION_FLOOR = 8;
+/** Calibration: this share of training requests scores below 10 points of model score. */
+const CALIBRATION_QUANTILE = 0.995;
+const CALIBRATION_MARGIN = 1.25;
 
-export function routeKey(method: string, path: string | null, workload: string | null): string {
-  const normalized = path === null ? null : normalizePath(path);
-  const template = normalized && normalized.ok ? routeTemplate(normalized.path) : '(unparsable)';
-  return `${workload ?? '*'} ${method} ${template}`;
-}
+/** The model the process's scorer holds (configured again only when the model changes). */
+let configured: { model: AnomalyModel | null } | null = null;
 
-/** Limits from merged statistics: the 99th percentile plus max(3 × the IQR's sigma, the feature's floor). */
-export function baselineOf(stats: RouteStats): FeatureBaseline {
-  const limits = FEATURE_NAMES.map((_, f) => {
-    const sigma = (stats.quantile(f, 0.75) - stats.quantile(f, 0.25)) / 1.349;
-    return stats.quantile(f, 0.99) + Math.max(3 * sigma, FLOORS[f]!);
-  });
-  return { limits };
-}
-
-export interface TrainingSample {
-  readonly route: string;
-  readonly workload: string | null;
-  readonly features: Float64Array;
-  /** Parameter name, character mask, value length — never the value. */
-  readonly params: readonly (readonly [string, Uint32Array, number])[];
+function scorerWith(model: AnomalyModel | null) {
+  const core = anomalyCore();
+  if (configured === null || configured.model !== model) {
+    configured = null;
+    core.configure(model === null ? null : JSON.stringify(filterModel(model, null)));
+    configured = { model };
+  }
+  return core;
 }
 
 export function sampleOf(http: HttpInput, workload: string | null): TrainingSample {
-  const f = extractFeatures(http);
-  return {
-    route: routeKey(http.method, http.path, workload), workload, features: f.values,
-    params: f.params.map(([name, value]) => [name, charMask(value), value.length] as const),
-  };
+  const s = anomalyCore().score(http, workload, true);
+  return { route: s.route, workload, fields: s.fields };
 }
 
 export interface LearnedStats {
@@ -101,84 +91,128 @@ export function statsOf(samples: readonly TrainingSample[]): LearnedStats {
   const routes = new Map<string, RouteStats>();
   const workloads = new Map<string, number>();
   for (const s of samples) {
-    (routes.get(s.route) ?? routes.set(s.route, new RouteStats()).get(s.route)!).add(s.features, s.params);
+    (routes.get(s.route) ?? routes.set(s.route, new RouteStats()).get(s.route)!).add(s);
     workloads.set(s.workload ?? '*', (workloads.get(s.workload ?? '*') ?? 0) + 1);
   }
   return { routes, workloads };
 }
 
-function paramBaselines(stats: RouteStats): Record<string, ParamBaseline> {
-  return Object.fromEntries([...stats.params].sort(([a], [b]) => a.localeCompare(b)).map(([n, p]) => [n, { count: p.count, chars: maskHex(p.mask), maxLength: p.maxLength }]));
+interface ParamSums { n: number; l: number; l2: number; b: number[]; k: bigint; shapes: string[]; values: number[]; overflow: Set<string> }
+
+function paramSums(stats: RouteStats): Map<string, ParamSums> {
+  const params = new Map<string, ParamSums>();
+  for (const [key, v] of stats.sums) {
+    if (!key.startsWith(`p${SEP}`)) continue;
+    const parts = key.split(SEP);
+    const name = parts[1]!;
+    let p = params.get(name);
+    if (!p) params.set(name, (p = { n: 0, l: 0, l2: 0, b: [0, 0, 0, 0, 0, 0], k: 0n, shapes: [], values: [], overflow: new Set() }));
+    const what = parts[2]!;
+    if (parts.length === 4) {
+      if (parts[3] === '*') p.overflow.add(what);
+      else if (what === 's') p.shapes.push(parts[3]!);
+      else p.values.push(Number(parts[3]));
+    } else if (what === 'n') p.n = v;
+    else if (what === 'l') p.l = v;
+    else if (what === 'l2') p.l2 = v;
+    else if (what[0] === 'b') p.b[Number(what.slice(1))] = v;
+    else if (what[0] === 'k' && v > 0) p.k |= 1n << BigInt(what.slice(1));
+  }
+  return params;
 }
 
-/** The model from merged statistics; `modeOf` gives each route's learn/monitor/enforce mode. */
-export function modelFromStats(learned: LearnedStats, modeOf: (route: string, count: number) => RouteMode = () => 'monitor'): AnomalyModel {
-  const routes: Record<string, RouteBaseline> = {};
-  const all = new RouteStats();
+function paramModel(p: ParamSums): ParamModel {
+  const mean = p.l / p.n;
+  const variance = Math.max(0, p.l2 / p.n - mean * mean);
+  const model: ParamModel = {
+    count: p.n, length: [mean, variance], icd: p.b.map((b) => b / (p.n * 1e6)), classes: p.k.toString(16).padStart(16, '0'),
+  };
+  const shapes = !p.overflow.has('s') && p.shapes.length <= MAX_SHAPES && p.n >= MIN_ROUTE_SAMPLES ? { shapes: [...p.shapes].sort() } : {};
+  const enumerable = !p.overflow.has('v') && p.values.length <= MAX_VALUES && p.n >= MIN_ENUM_SAMPLES && p.values.length * 10 <= p.n;
+  return { ...model, ...shapes, ...(enumerable ? { values: [...p.values].sort((a, b) => a - b) } : {}) };
+}
+
+function routeModel(stats: RouteStats, mode: RouteMode, calibration: number | undefined): RouteModel {
+  const sums = paramSums(stats);
+  const params: Record<string, ParamModel> = {};
+  for (const name of [...sums.keys()].sort()) params[name] = paramModel(sums.get(name)!);
+  const required = Object.keys(params).filter((n) => !n.startsWith('c:') && params[n]!.count >= stats.count && stats.count >= MIN_ROUTE_SAMPLES);
+  const pairs: [string, string][] = [];
+  for (const [key, n] of stats.sums) {
+    if (!key.startsWith(`o${SEP}`) || n < MIN_ORDER_SAMPLES) continue;
+    const [, a, b] = key.split(SEP) as [string, string, string];
+    if (!stats.sums.has(`o${SEP}${b}${SEP}${a}`) && params[a] && params[b]) pairs.push([a, b]);
+  }
+  // sorted: statistics merged in Redis come back in hash order, and the version hashes the model
+  pairs.sort(([a1, b1], [a2, b2]) => (a1 < a2 ? -1 : a1 > a2 ? 1 : b1 < b2 ? -1 : b1 > b2 ? 1 : 0));
+  const order = pairs.flat();
+  return { count: stats.count, mode, ...(calibration === undefined ? {} : { calibration }), params, required, order };
+}
+
+/** The model from merged statistics; `modeOf` gives each route's mode, `calibrations` (optional) each route's calibration. */
+export function modelFromStats(
+  learned: LearnedStats, modeOf: (route: string, count: number) => RouteMode = () => 'monitor', calibrations: ReadonlyMap<string, number> = new Map(),
+): AnomalyModel {
+  const routes: Record<string, RouteModel> = {};
   for (const [route, stats] of [...learned.routes].sort(([a], [b]) => a.localeCompare(b))) {
-    routes[route] = { count: stats.count, params: paramBaselines(stats), mode: modeOf(route, stats.count), ...baselineOf(stats) };
-    all.merge(stats);
+    routes[route] = routeModel(stats, modeOf(route, stats.count), calibrations.get(route));
   }
   const workloads = Object.fromEntries([...learned.workloads].sort(([a], [b]) => a.localeCompare(b)));
-  const body = { features: [...FEATURE_NAMES], global: { count: all.count, ...baselineOf(all) }, workloads, routes };
+  const body = { workloads, routes };
   const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   return { kind: 'meshguard.io/anomaly-model', version, ...body };
+}
+
+/**
+ * Per-route calibration from the training requests themselves: the model points (uncalibrated)
+ * of each request, and the route's calibration such that CALIBRATION_QUANTILE of them stay
+ * below 10 score points, with a margin.
+ */
+export function calibrate(model: AnomalyModel, training: readonly { http: HttpInput; workload: string | null }[]): Map<string, number> {
+  const core = scorerWith(model);
+  const raw = new Map<string, number[]>();
+  for (const t of training) {
+    const s = core.score(t.http, t.workload);
+    const route = model.routes[s.route];
+    if (!route) continue;
+    const points = (s.modelScore * (route.calibration ?? CALIBRATION_FLOOR)) / 10;
+    (raw.get(s.route) ?? raw.set(s.route, []).get(s.route)!).push(points);
+  }
+  const out = new Map<string, number>();
+  for (const [route, points] of raw) {
+    points.sort((a, b) => a - b);
+    const q = points[Math.min(points.length - 1, Math.floor(CALIBRATION_QUANTILE * points.length))]!;
+    out.set(route, Math.round(Math.max(CALIBRATION_FLOOR, q * CALIBRATION_MARGIN) * 100) / 100);
+  }
+  return out;
+}
+
+/** Learns a model from benign requests, calibrated on the same requests. */
+export function learnModel(training: readonly { http: HttpInput; workload: string | null }[], modeOf?: (route: string, count: number) => RouteMode): AnomalyModel {
+  const stats = statsOf(training.map((t) => sampleOf(t.http, t.workload)));
+  const first = modelFromStats(stats, modeOf);
+  return modelFromStats(stats, modeOf, calibrate(first, training));
 }
 
 export function buildModel(samples: readonly TrainingSample[], modeOf?: (route: string, count: number) => RouteMode): AnomalyModel {
   return modelFromStats(statsOf(samples), modeOf);
 }
 
-/** Parameter masks decoded once per model, not per request. */
-const decodedMasks = new WeakMap<ParamBaseline, Uint32Array>();
-function maskOf(p: ParamBaseline): Uint32Array {
-  let m = decodedMasks.get(p);
-  if (!m) decodedMasks.set(p, (m = hexMask(p.chars)));
-  return m;
+/** The `model` section the scorer reads: the routes of `workload`, or of all workloads (null) with the samples of each. */
+export function filterModel(model: AnomalyModel, workload: string | null) {
+  const routes: Record<string, RouteModel> = {};
+  for (const [key, r] of Object.entries(model.routes)) if (workload === null || key.startsWith(`${workload} `)) routes[key] = r;
+  if (workload === null) return { version: model.version, workloads: model.workloads, routes };
+  return { version: model.version, workloadSamples: model.workloads[workload] ?? 0, routes };
 }
 
-/** Scores a request: signatures always; baselines when a model is given. */
+/** Scores a request with the one scorer: detectors always; the learned models when a model is given. */
 export function scoreWithModel(http: HttpInput, workload: string | null, model: AnomalyModel | null): ModelScore {
-  const signatures = scoreText(scoredText(http));
-  const route = routeKey(http.method, http.path, workload);
-  if (!model) return { score: signatures.score, hits: signatures.hits, route, signatureScore: signatures.score, mode: null };
-  const hits = [...signatures.hits];
-  const features = extractFeatures(http);
-  const own = model.routes[route];
-  const baseline = own && own.count >= MIN_ROUTE_SAMPLES ? own : model.global;
-  let stat = 0;
-  FEATURE_NAMES.forEach((name, f) => {
-    if (features.values[f]! > baseline.limits[f]!) {
-      stat += STAT_POINTS;
-      hits.push(`stat:${name}`);
-    }
-  });
-  let param = 0;
-  let charset = 0;
-  if (own && own.count >= MIN_ROUTE_SAMPLES) {
-    for (const [name, value] of features.params) {
-      const known = Object.hasOwn(own.params, name) ? own.params[name] : undefined;
-      if (!known) {
-        if (!hits.includes(`param:${name}`)) hits.push(`param:${name}`);
-        param += PARAM_POINTS;
-        continue;
-      }
-      const seen = maskOf(known);
-      const unseen = charMask(value).some((w, i) => (w & ~seen[i]!) !== 0);
-      if ((unseen || value.length > known.maxLength * 1.5 + 8) && charset === 0) {
-        charset = CHARSET_POINTS;
-        hits.push(`chars:${name}`);
-      }
-    }
-  }
-  const workloadSamples = model.workloads[workload ?? '*'] ?? 0;
-  const unknownRoute = !own && workloadSamples >= MIN_ROUTE_SAMPLES * 5 ? UNKNOWN_ROUTE_POINTS : 0;
-  if (unknownRoute) hits.push('route:unknown');
-  const score = signatures.score + Math.min(stat, MAX_STAT_POINTS) + Math.min(param, MAX_PARAM_POINTS) + charset + unknownRoute;
-  return { score, hits, route, signatureScore: signatures.score, mode: own?.mode ?? null };
+  const s: CoreScore = scorerWith(model).score(http, workload);
+  return { score: s.score, hits: s.hits, route: s.route, detectorScore: s.detectorScore, modelScore: s.modelScore, mode: s.mode };
 }
 
 export function isAnomalyModel(value: unknown): value is AnomalyModel {
   const m = value as Partial<AnomalyModel> | null;
-  return !!m && m.kind === 'meshguard.io/anomaly-model' && typeof m.version === 'string' && !!m.global && Array.isArray(m.global.limits) && typeof m.routes === 'object';
+  return !!m && m.kind === 'meshguard.io/anomaly-model' && typeof m.version === 'string' && typeof m.routes === 'object' && m.routes !== null;
 }

@@ -1,76 +1,70 @@
-// Mergeable per-route statistics: feature histograms (quarter-octave bins), parameter character
-// masks and lengths. Replicas each add what they consumed; sums and ORs merge, so any replica can
-// build the model from everybody's traffic. Parameter values themselves are never kept.
-import { FEATURE_NAMES } from './features.js';
+// Mergeable per-route statistics for the learned models: every figure is a sum (counts, length
+// sums, character-distribution sums, counts per structure and per value hash, counts per parameter
+// order), so replicas each add what they consumed and any replica builds the model from the total
+// (Redis merges with HINCRBYFLOAT). Parameter values themselves are never kept.
+import type { FieldObservation } from './core.js';
 
-export const BINS = 96;
-const FEATURES = FEATURE_NAMES.length;
+export const SEP = '\u001f';
+/** Structures and values kept per parameter; past these it is free text (not enumerable). */
+export const MAX_SHAPES = 32;
+export const MAX_VALUES = 16;
 
-/** Bin 0 holds [0, 1); bin k ≥ 1 holds [2^((k-1)/4), 2^(k/4)). */
-export function binOf(x: number): number {
-  if (!(x >= 1)) return 0;
-  return Math.min(BINS - 1, 1 + Math.floor(Math.log2(x) * 4));
-}
-
-export function binUpperEdge(bin: number): number {
-  return bin === 0 ? 1 : 2 ** (bin / 4);
-}
-
-export interface ParamStats {
-  count: number;
-  /** ASCII characters seen (bit 127 = any non-ASCII). */
-  mask: Uint32Array;
-  maxLength: number;
+/** What one training request contributes. */
+export interface TrainingSample {
+  readonly route: string;
+  readonly workload: string | null;
+  readonly fields: readonly FieldObservation[];
 }
 
 export class RouteStats {
   count = 0;
-  readonly histogram = new Uint32Array(FEATURES * BINS);
-  readonly params = new Map<string, ParamStats>();
+  readonly sums = new Map<string, number>();
+  private readonly distinct = new Map<string, number>();
 
-  add(features: ArrayLike<number>, params: readonly (readonly [string, Uint32Array, number])[]): void {
-    this.count++;
-    for (let f = 0; f < FEATURES; f++) this.histogram[f * BINS + binOf(features[f]!)]!++;
-    for (const [name, mask, length] of params) this.addParam(name, 1, mask, length);
+  inc(key: string, by: number): void {
+    this.sums.set(key, (this.sums.get(key) ?? 0) + by);
   }
 
-  addParam(name: string, count: number, mask: Uint32Array, maxLength: number): void {
-    let p = this.params.get(name);
-    if (!p) {
-      p = { count: 0, mask: new Uint32Array(4), maxLength: 0 };
-      this.params.set(name, p);
+  /** Counts a set member (shape or value) unless the set is already past `cap` (then counts overflow). */
+  private member(prefix: string, member: string, cap: number): void {
+    const key = prefix + member;
+    if (!this.sums.has(key)) {
+      const n = this.distinct.get(prefix) ?? 0;
+      if (n > cap) { this.inc(`${prefix}*`, 1); return; }
+      this.distinct.set(prefix, n + 1);
     }
-    p.count += count;
-    for (let i = 0; i < 4; i++) p.mask[i]! |= mask[i]!;
-    p.maxLength = Math.max(p.maxLength, maxLength);
+    this.inc(key, 1);
+  }
+
+  add(sample: TrainingSample): void {
+    this.count++;
+    this.inc('n', 1);
+    const names: string[] = [];
+    for (const f of sample.fields) {
+      const p = `p${SEP}${f.name}${SEP}`;
+      this.inc(`${p}n`, 1);
+      this.inc(`${p}l`, f.length);
+      this.inc(`${p}l2`, f.length * f.length);
+      f.bins.forEach((b, i) => this.inc(`${p}b${i}`, b));
+      const classes = BigInt(`0x${f.classes}`);
+      for (let bit = 0n; bit < 64n; bit++) if ((classes >> bit) & 1n) this.inc(`${p}k${bit}`, 1);
+      this.member(`${p}s${SEP}`, f.shape, MAX_SHAPES);
+      this.member(`${p}v${SEP}`, String(f.hash), MAX_VALUES);
+      if (!f.name.startsWith('c:') && !names.includes(f.name)) names.push(f.name);
+    }
+    for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) this.inc(`o${SEP}${names[i]}${SEP}${names[j]}`, 1);
   }
 
   merge(other: RouteStats): void {
     this.count += other.count;
-    for (let i = 0; i < this.histogram.length; i++) this.histogram[i]! += other.histogram[i]!;
-    for (const [name, p] of other.params) this.addParam(name, p.count, p.mask, p.maxLength);
+    for (const [k, v] of other.sums) this.inc(k, v);
   }
 
-  /** The q-quantile of a feature, as the upper edge of the bin it falls in. */
-  quantile(feature: number, q: number): number {
-    if (this.count === 0) return 0;
-    const target = Math.max(1, Math.ceil(q * this.count));
-    let seen = 0;
-    for (let b = 0; b < BINS; b++) {
-      seen += this.histogram[feature * BINS + b]!;
-      if (seen >= target) return binUpperEdge(b);
-    }
-    return binUpperEdge(BINS - 1);
+  /** Statistics from stored sums (Redis); `count` is the `n` sum. */
+  static fromSums(sums: Iterable<readonly [string, number]>): RouteStats {
+    const s = new RouteStats();
+    for (const [k, v] of sums) s.inc(k, v);
+    s.count = s.sums.get('n') ?? 0;
+    return s;
   }
 }
-
-export function charMask(value: string, into: Uint32Array = new Uint32Array(4)): Uint32Array {
-  for (let i = 0; i < value.length; i++) {
-    const c = Math.min(value.charCodeAt(i), 127);
-    into[c >>> 5]! |= 1 << (c & 31);
-  }
-  return into;
-}
-
-export const maskHex = (m: Uint32Array): string => Array.from(m, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
-export const hexMask = (h: string): Uint32Array => Uint32Array.from([0, 1, 2, 3], (i) => parseInt(h.slice(i * 8, i * 8 + 8), 16) || 0);

@@ -1,6 +1,5 @@
 // The full decision the ext_authz server and `meshguard check` give: the pure policy decision,
 // then rate limits (step 8) and the anomaly score (step 9). Holds the policy currently in force.
-import type { AnomalyScore } from '../anomaly/score.js';
 import { scoreWithModel, type AnomalyModel } from '../anomaly/model.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import { badRequest, decide } from '../engine/decide.js';
@@ -8,6 +7,12 @@ import type { RateLimitResult, RateLimitStore } from './rate-limit.js';
 import { CONTEXT_DIRECTION, CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
 import type { QuarantineGuard } from './quarantine-guard.js';
 import type { Decision, Verdict } from '../engine/verdict.js';
+
+/** The anomaly score of a request and what contributed (detector ids with their field, model hits). */
+export interface AnomalyScore {
+  readonly score: number;
+  readonly hits: readonly string[];
+}
 
 export interface AuthzResult extends Verdict {
   readonly direction: 'inbound' | 'outbound';
@@ -40,7 +45,7 @@ export class Authorizer {
 
   private model: AnomalyModel | null = null;
 
-  /** The learned anomaly model in force (null: signatures only). */
+  /** The learned anomaly model in force (null: the detectors only). */
   setModel(model: AnomalyModel | null): void {
     this.model = model;
   }
@@ -92,7 +97,7 @@ export class Authorizer {
   }
 
   /**
-   * Step 9. Signatures are known without learning, so they are enforced on every route; the
+   * Step 9. Detectors are known without learning, so they are enforced on every route; the
    * learned part of the score is enforced only on routes the learning loop promoted to enforce.
    */
   private scored(policy: CompiledPolicy, d: Decision, input: CheckInput): AuthzResult {
@@ -101,7 +106,7 @@ export class Authorizer {
     const s = scoreWithModel(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, this.model);
     const anomaly: AnomalyScore = { score: s.score, hits: s.hits };
     const threshold = policy.anomaly.threshold;
-    const enforced = s.signatureScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
+    const enforced = s.detectorScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
     if (mode === 'enforce' && enforced) {
       return {
         ...result(d, input, anomaly), decision: 'deny', status: 403, rule: null,

@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { RequestFieldError, toCheckInput } from '../authz/check-request.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from '../engine/request.js';
-import { buildModel, isAnomalyModel, sampleOf, scoreWithModel, type AnomalyModel, type TrainingSample } from '../anomaly/model.js';
+import { isAnomalyModel, learnModel, scoreWithModel, type AnomalyModel } from '../anomaly/model.js';
+import type { HttpInput } from '../engine/request.js';
 import { parse, required, UsageError } from './args.js';
 import { LineWriter, readLines } from './io.js';
 
@@ -29,16 +30,16 @@ async function* requests(source: string): AsyncGenerator<Parsed> {
 export async function learnCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { requests: { type: 'string' }, out: { type: 'string' } });
   const out = required(values, 'out');
-  const samples: TrainingSample[] = [];
+  const samples: { http: HttpInput; workload: string | null }[] = [];
   let bad = 0;
   for await (const r of requests(required(values, 'requests'))) {
     if (!r.ok) {
       bad++;
       process.stderr.write(`meshguard learn: ${r.error}\n`);
-    } else if (r.input.http) samples.push(sampleOf(r.input.http, r.input.contextExtensions[CONTEXT_WORKLOAD] ?? null));
+    } else if (r.input.http) samples.push({ http: r.input.http, workload: r.input.contextExtensions[CONTEXT_WORKLOAD] ?? null });
   }
   if (samples.length === 0) throw new UsageError('no HTTP requests to learn from');
-  const model = buildModel(samples);
+  const model = learnModel(samples);
   await writeFile(out, JSON.stringify(model) + '\n');
   process.stdout.write(`learned ${samples.length} requests over ${Object.keys(model.routes).length} routes → ${out} (model ${model.version})\n`);
   return bad > 0 ? 2 : 0;

@@ -1,7 +1,6 @@
 // The JSON plugin configuration of one workload's wasm filters (identity, egress, anomaly),
 // emitted from the compiled policy. assembly/README.md documents the same format.
-import type { AnomalyModel, RouteMode } from '../anomaly/model.js';
-import { SIGNATURES } from '../anomaly/signatures.js';
+import { filterModel, type AnomalyModel, type RouteModel } from '../anomaly/model.js';
 import { patternText } from '../policy/compile.js';
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload } from '../policy/compiled.js';
 import type { AnomalyMode, DnsTunneling, RateLimit, Verdict } from '../policy/types.js';
@@ -47,7 +46,6 @@ export interface FilterConfig {
   anomaly: {
     mode: AnomalyMode;
     threshold: number;
-    signatures: { id: string; points: number; patterns: string[] }[];
     /** The learned baselines of this workload's routes (only with a model). */
     model?: FilterAnomalyModel;
   };
@@ -55,15 +53,13 @@ export interface FilterConfig {
   telemetry?: FilterTelemetry;
 }
 
-/** The part of an AnomalyModel one workload's anomaly filter needs. */
+/** The part of an AnomalyModel one workload's anomaly filter needs (anomaly/model.ts filterModel). */
 export interface FilterAnomalyModel {
   version: string;
-  features: string[];
-  global: { limits: number[] };
   /** model.workloads[workload]: decides whether an unknown route of this workload scores. */
   workloadSamples: number;
   /** Keyed `<workload> <METHOD> <template>`, as in the model. */
-  routes: Record<string, { mode: RouteMode; count: number; limits: number[]; params: Record<string, { chars: string; maxLength: number; count: number }> }>;
+  routes: Record<string, RouteModel>;
 }
 
 /** An Envoy cluster that reaches the control plane's admin `/telemetry` endpoint. */
@@ -84,20 +80,9 @@ export interface FilterConfigOptions {
 }
 
 function modelSection(model: AnomalyModel, workload: string): FilterAnomalyModel {
-  const prefix = `${workload} `;
-  const routes: FilterAnomalyModel['routes'] = {};
-  for (const [key, r] of Object.entries(model.routes)) {
-    if (!key.startsWith(prefix)) continue;
-    const params: Record<string, { chars: string; maxLength: number; count: number }> = {};
-    for (const [name, p] of Object.entries(r.params)) params[name] = { chars: p.chars, maxLength: p.maxLength, count: p.count };
-    routes[key] = { mode: r.mode, count: r.count, limits: [...r.limits], params };
-  }
-  return {
-    version: model.version, features: [...model.features], global: { limits: [...model.global.limits] },
-    workloadSamples: model.workloads[workload] ?? 0, routes,
-  };
+  const { version, routes } = filterModel(model, workload);
+  return { version, workloadSamples: model.workloads[workload] ?? 0, routes };
 }
-
 
 function filterRule(rule: CompiledRule): FilterRule {
   const out: FilterRule = {};
@@ -151,7 +136,6 @@ export function filterConfigFor(
     anomaly: {
       mode: policy.anomaly.mode,
       threshold: policy.anomaly.threshold,
-      signatures: SIGNATURES.map((s) => ({ id: s.id, points: s.points, patterns: [...s.patterns] })),
     },
   };
   if (model) config.anomaly.model = modelSection(model, workload.key);

@@ -2,7 +2,7 @@
 // model, with each route promoted learn → monitor → enforce by the policy's `anomaly.learning`.
 import type { AnomalyLearning } from '../policy/types.js';
 import { modelFromStats, type AnomalyModel, type RouteMode } from '../anomaly/model.js';
-import { paramsOf, type TelemetryRecord } from './records.js';
+import type { TelemetryRecord } from './records.js';
 import { RouteStats } from '../anomaly/stats.js';
 import type { RouteModeState, StatsStore } from './stats-store.js';
 
@@ -52,7 +52,7 @@ export class OnlineLearner {
     // Only benign traffic teaches: denied or anomalous requests would poison the baseline.
     if (record.ok !== 1 || anomalous) return;
     this.learned++;
-    (this.pending.get(record.r) ?? this.pending.set(record.r, new RouteStats()).get(record.r)!).add(record.f, paramsOf(record));
+    (this.pending.get(record.r) ?? this.pending.set(record.r, new RouteStats()).get(record.r)!).add({ route: record.r, workload: record.w, fields: record.fo });
     const w = record.w ?? '*';
     this.pendingWorkloads.set(w, (this.pendingWorkloads.get(w) ?? 0) + 1);
   }

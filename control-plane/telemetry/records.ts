@@ -1,12 +1,14 @@
 // Telemetry records: what a learner needs from one decided request, compact and without
-// parameter values (names, character masks and lengths only). ext_authz builds them from its own
+// parameter values (per field what the models keep: length, character bins, classes, structure,
+// a hash of the value). ext_authz builds them from its own
 // decisions; the wasm filters post observations that are turned into the same records.
 import { asciiLower } from '../canon/ascii.js';
+import { bodyTextOf } from '../canon/body.js';
 import type { AuthzResult } from '../authorizer/authorizer.js';
 import type { CheckInput, HttpInput } from '../engine/request.js';
 import { CONTEXT_WORKLOAD } from '../engine/request.js';
 import { sampleOf } from '../anomaly/model.js';
-import { hexMask, maskHex } from '../anomaly/stats.js';
+import type { FieldObservation } from '../anomaly/core.js';
 
 export interface TelemetryRecord {
   /** Milliseconds since the epoch. */
@@ -20,24 +22,23 @@ export interface TelemetryRecord {
   readonly st: number;
   /** Anomaly score, -1 when not scored. */
   readonly sc: number;
-  readonly f: readonly number[];
-  /** [name, mask hex, length] per parameter. */
-  readonly p: readonly (readonly [string, string, number])[];
+  /** The modelled fields of the request (core.ts FieldObservation). */
+  readonly fo: readonly FieldObservation[];
+  /** Detector and model hits (absent when there were none). */
+  readonly h?: readonly string[];
 }
 
-export function recordOf(http: HttpInput, workload: string | null, source: string, allowed: boolean, status: number, score: number, at: number): TelemetryRecord {
+export function recordOf(
+  http: HttpInput, workload: string | null, source: string, allowed: boolean, status: number, score: number, at: number, hits: readonly string[] = [],
+): TelemetryRecord {
   const s = sampleOf(http, workload);
-  return {
-    t: at, r: s.route, w: workload, src: source, ok: allowed ? 1 : 0, st: status, sc: score,
-    f: Array.from(s.features, (x) => Math.round(x * 100) / 100),
-    p: s.params.map(([name, mask, length]) => [name, maskHex(mask), length] as const),
-  };
+  return { t: at, r: s.route, w: workload, src: source, ok: allowed ? 1 : 0, st: status, sc: score, fo: s.fields, ...(hits.length > 0 ? { h: hits } : {}) };
 }
 
 /** The record of an ext_authz decision, or null when it has nothing to learn from (no HTTP, egress). */
 export function recordOfDecision(input: CheckInput, result: AuthzResult, at: number): TelemetryRecord | null {
   if (!input.http || result.direction !== 'inbound') return null;
-  return recordOf(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, result.source, result.decision === 'allow', result.status, result.anomaly?.score ?? -1, at);
+  return recordOf(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, result.source, result.decision === 'allow', result.status, result.anomaly?.score ?? -1, at, result.anomaly?.hits ?? []);
 }
 
 /** What a wasm filter posts to /telemetry (one JSON object per line). */
@@ -50,6 +51,8 @@ export interface FilterObservation {
   body?: string;
   status: number;
   score?: number;
+  /** Comma-separated hits. */
+  hits?: string;
 }
 
 export function recordOfObservation(o: unknown, at: number): TelemetryRecord | string {
@@ -60,11 +63,6 @@ export function recordOfObservation(o: unknown, at: number): TelemetryRecord | s
   }
   const headers: Record<string, string> = {};
   for (const [k, val] of Object.entries(v.headers ?? {})) if (typeof val === 'string') headers[asciiLower(k)] = val;
-  const http: HttpInput = { method: v.method, path: v.path, host: '', scheme: '', headers, body: typeof v.body === 'string' ? v.body : '' };
-  return recordOf(http, v.workload, typeof v.source === 'string' ? v.source : '', v.status < 400, v.status, typeof v.score === 'number' ? v.score : -1, at);
-}
-
-/** Parameter triples back to the learner's form. */
-export function paramsOf(record: TelemetryRecord): (readonly [string, Uint32Array, number])[] {
-  return record.p.map(([name, mask, length]) => [name, hexMask(mask), length] as const);
+  const http: HttpInput = { method: v.method, path: v.path, host: '', scheme: '', headers, body: typeof v.body === 'string' ? bodyTextOf(v.body) : '' };
+  return recordOf(http, v.workload, typeof v.source === 'string' ? v.source : '', v.status < 400, v.status, typeof v.score === 'number' ? v.score : -1, at, typeof v.hits === 'string' && v.hits !== '' ? v.hits.split(',') : []);
 }

@@ -1,9 +1,9 @@
 // Where learned statistics and route modes live: in Redis, shared by replicas (each adds its own
-// share; sums and ORs merge in one Lua script per route), or in memory for a single process.
+// share; every statistic is a sum, merged with HINCRBYFLOAT in one Lua script per route), or in
+// memory for a single process.
 import type { Redis } from 'ioredis';
 import type { RouteMode } from '../anomaly/model.js';
-import { BINS, RouteStats } from '../anomaly/stats.js';
-import { FEATURE_NAMES } from '../anomaly/features.js';
+import { RouteStats } from '../anomaly/stats.js';
 
 export interface RouteModeState {
   mode: RouteMode;
@@ -49,50 +49,18 @@ export class MemoryStatsStore implements StatsStore {
 }
 
 
-// ARGV[1] = JSON {n, h: {index: increment}, p: {name: [count, m0, m1, m2, m3, maxLength]}}.
+// ARGV[1] = JSON {field: increment}.
 const MERGE_SCRIPT = `
 local d = cjson.decode(ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'n', d.n)
-for i, inc in pairs(d.h) do redis.call('HINCRBY', KEYS[1], 'h' .. i, inc) end
-for name, p in pairs(d.p) do
-  redis.call('HINCRBY', KEYS[1], 'pn:' .. name, p[1])
-  for i = 0, 3 do
-    local f = 'pm' .. i .. ':' .. name
-    local cur = tonumber(redis.call('HGET', KEYS[1], f) or '0')
-    redis.call('HSET', KEYS[1], f, bit.bor(cur, p[2 + i]))
-  end
-  local lf = 'pl:' .. name
-  if tonumber(redis.call('HGET', KEYS[1], lf) or '0') < p[6] then redis.call('HSET', KEYS[1], lf, p[6]) end
-end
+for field, inc in pairs(d) do redis.call('HINCRBYFLOAT', KEYS[1], field, inc) end
 return 1
 `;
 
 type MergeRedis = Redis & { meshguardMergeStats(key: string, json: string): Promise<number> };
 
-function encode(stats: RouteStats): string {
-  const h: Record<string, number> = {};
-  stats.histogram.forEach((n, i) => { if (n > 0) h[i] = n; });
-  const p: Record<string, number[]> = {};
-  for (const [name, s] of stats.params) p[name] = [s.count, ...Array.from(s.mask, (w) => w | 0), s.maxLength];
-  return JSON.stringify({ n: stats.count, h, p });
-}
+const encode = (stats: RouteStats): string => JSON.stringify(Object.fromEntries(stats.sums));
 
-function decode(fields: Record<string, string>): RouteStats {
-  const stats = new RouteStats();
-  stats.count = Number(fields.n ?? 0);
-  const params = new Map<string, { count: number; mask: Uint32Array; maxLength: number }>();
-  const param = (name: string) => params.get(name) ?? params.set(name, { count: 0, mask: new Uint32Array(4), maxLength: 0 }).get(name)!;
-  for (const [field, value] of Object.entries(fields)) {
-    if (field.startsWith('h')) {
-      const i = Number(field.slice(1));
-      if (i >= 0 && i < FEATURE_NAMES.length * BINS) stats.histogram[i] = Number(value);
-    } else if (field.startsWith('pn:')) param(field.slice(3)).count = Number(value);
-    else if (field.startsWith('pl:')) param(field.slice(3)).maxLength = Number(value);
-    else if (field.startsWith('pm')) param(field.slice(field.indexOf(':') + 1)).mask[Number(field[2])] = Number(value) >>> 0;
-  }
-  for (const [name, p] of params) stats.addParam(name, p.count, p.mask, p.maxLength);
-  return stats;
-}
+const decode = (fields: Record<string, string>): RouteStats => RouteStats.fromSums(Object.entries(fields).map(([k, v]) => [k, Number(v)] as const));
 
 export class RedisStatsStore implements StatsStore {
   private readonly redis: MergeRedis;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attacks, benign, type LabelledRequest } from '../helpers/corpus.js';
+import { anomalyCorpus, benign, type LabelledRequest } from '../../bench/anomaly/corpus.js';
 import { jsonLines, runMeshguard } from '../helpers/cli.js';
 
 function jsonl(set: LabelledRequest[]): string {
@@ -13,7 +13,7 @@ describe('meshguard learn / score', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mg-learn-'));
   const training = join(dir, 'benign.jsonl');
   const model = join(dir, 'model.json');
-  writeFileSync(training, jsonl(benign(1500, 11)));
+  writeFileSync(training, jsonl(benign(1500, 11, 'train')));
 
   it('learns a versioned model from benign CheckRequests', async () => {
     const r = await runMeshguard(['learn', '--requests', training, '--out', model]);
@@ -26,7 +26,8 @@ describe('meshguard learn / score', () => {
   });
 
   it('scores one line per request, attacks above benign, and keeps going past a bad line', async () => {
-    const mixed = [...benign(3, 12), ...attacks(1, 13)];
+    const attacks = anomalyCorpus().dev.filter((r) => r.attack !== null).filter((_, i) => i % 100 === 0);
+    const mixed = [...benign(3, 12, 'dev'), ...attacks];
     const input = jsonl(mixed).replace(/\n$/, '\n{not json}\n');
     const r = await runMeshguard(['score', '--model', model], input);
     expect(r.code).toBe(2);
@@ -38,9 +39,9 @@ describe('meshguard learn / score', () => {
     expect(out[mixed.length]!.error).toMatch(/invalid JSON/);
   });
 
-  it('scores with the built-in signatures when no model is given', async () => {
+  it('scores with the detectors alone when no model is given', async () => {
     const r = await runMeshguard(['score'], JSON.stringify({ attributes: { request: { http: { method: 'GET', path: '/?q=<script>alert(1)</script>' } } } }) + '\n');
-    expect(jsonLines(r.stdout)[0]).toEqual({ score: 15, hits: ['xss-script', 'xss-dom'] });
+    expect(jsonLines(r.stdout)[0]).toEqual({ score: 10, hits: ['xss@q:q'] });
   });
 
   it('rejects a file that is not a model', async () => {

@@ -5,7 +5,8 @@
 // blocklisted addresses; and (for anomaly policies) attacks of the labelled corpus.
 import { readFileSync } from 'node:fs';
 import type { CompiledPolicy, CompiledWorkload, PathPattern } from '../../control-plane/policy/compiled.js';
-import { ATTACKS, prng } from '../helpers/corpus.js';
+import { prng } from '../../bench/anomaly/corpus.js';
+import { PAYLOADS } from '../../bench/anomaly/payloads.js';
 
 export interface ParityRequest {
   /** The workload whose filter chain replays it (its meshguard.io/workload). */
@@ -131,8 +132,9 @@ export function outbound(policy: CompiledPolicy, w: CompiledWorkload, seed: numb
 /** Attacks (and their benign twins) against `w`, in the path, a header and a body, from an allowed source. */
 export function attacks(w: CompiledWorkload, principal: string, path: string, port: number): ParityRequest[] {
   const out: ParityRequest[] = [];
-  for (const [family, payloads] of Object.entries(ATTACKS)) {
-    for (const payload of payloads) {
+  for (const [family, payloads] of Object.entries(PAYLOADS)) {
+    // every fifth payload of each family keeps the parity runs short
+    for (const payload of payloads.filter((_, i) => i % 5 === 0)) {
       const base = { workload: w.key, principal, destinationPort: port };
       const sep = path.includes('?') ? '&' : '?';
       out.push({ workload: w.key, what: `${family} in the query`, request: inboundRequest({ ...base, method: 'GET', path: `${path}${sep}q=${encodeURIComponent(payload)}` }) });

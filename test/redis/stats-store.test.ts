@@ -5,16 +5,16 @@ import { RouteStats } from '../../control-plane/anomaly/stats.js';
 import { promote } from '../../control-plane/telemetry/learner.js';
 import { MemoryStatsStore, RedisStatsStore } from '../../control-plane/telemetry/stats-store.js';
 import { connectRedis } from '../../control-plane/state/redis.js';
-import { benign } from '../helpers/corpus.js';
+import { benign } from '../../bench/anomaly/corpus.js';
 import { REDIS_URL, sharedRedisAvailable } from '../helpers/redis.js';
 
 const available = await sharedRedisAvailable();
 
 function partials(seed: number): Map<string, RouteStats> {
   const out = new Map<string, RouteStats>();
-  for (const r of benign(400, seed)) {
+  for (const r of benign(400, seed, 'train')) {
     const s = sampleOf(r.http, r.workload);
-    (out.get(s.route) ?? out.set(s.route, new RouteStats()).get(s.route)!).add(s.features, s.params);
+    (out.get(s.route) ?? out.set(s.route, new RouteStats()).get(s.route)!).add(s);
   }
   return out;
 }

@@ -1,47 +1,48 @@
+// The learned anomaly model on the project's labelled corpus (bench/anomaly/corpus.ts): trained
+// on the benign `train` split, measured on the `dev` split (the held-out split is for the
+// benchmark's headline figures only).
 import { describe, expect, it } from 'vitest';
-import { buildModel, sampleOf, scoreWithModel, type AnomalyModel } from '../../control-plane/anomaly/model.js';
+import { learnModel, scoreWithModel, type AnomalyModel } from '../../control-plane/anomaly/model.js';
 import { routeTemplate } from '../../control-plane/anomaly/route-template.js';
-import { attacks, benign, type LabelledRequest } from '../helpers/corpus.js';
+import { anomalyCorpus, benign, type LabelledRequest } from '../../bench/anomaly/corpus.js';
 
-const train = benign(3000, 1);
-const heldOut = benign(2000, 2);
-const attackSet = attacks(60, 3);
-const model = buildModel(train.map((r) => sampleOf(r.http, r.workload)));
+const corpus = anomalyCorpus();
+const training = corpus.train.map((r) => ({ http: r.http, workload: r.workload }));
+const model = learnModel(training);
 
-function rates(m: AnomalyModel | null, threshold: number, set: LabelledRequest[]) {
-  const flagged = set.filter((r) => scoreWithModel(r.http, r.workload, m).score >= threshold).length;
-  return flagged / set.length;
+function rate(m: AnomalyModel | null, threshold: number, set: readonly LabelledRequest[]): number {
+  return set.filter((r) => scoreWithModel(r.http, r.workload, m).score >= threshold).length / set.length;
 }
 
-describe('anomaly model on a labelled corpus', () => {
-  it('catches at least 95% of attacks at no more than 1% false positives (threshold 10)', () => {
-    const points = [3, 5, 8, 10, 13, 15, 20, 25].map((t) => ({ threshold: t, tpr: rates(model, t, attackSet), fpr: rates(model, t, heldOut) }));
-    console.log('ROC (learned model):\n' + points.map((p) => `  threshold ${String(p.threshold).padStart(2)}  TPR ${(100 * p.tpr).toFixed(1).padStart(5)}%  FPR ${(100 * p.fpr).toFixed(2).padStart(5)}%`).join('\n'));
-    const sigOnly = [5, 10].map((t) => `threshold ${t}: TPR ${(100 * rates(null, t, attackSet)).toFixed(1)}% FPR ${(100 * rates(null, t, heldOut)).toFixed(2)}%`);
-    console.log('signatures only: ' + sigOnly.join('; '));
+describe('anomaly model on the labelled corpus (dev split)', () => {
+  const attacks = corpus.dev.filter((r) => r.attack !== null);
+  const benignDev = corpus.dev.filter((r) => r.attack === null);
+
+  it('catches at least 98% of attacks at no more than 0.5% false positives (threshold 10)', () => {
+    const points = [5, 8, 10, 13, 15, 20].map((t) => ({ threshold: t, tpr: rate(model, t, attacks), fpr: rate(model, t, benignDev) }));
+    console.log('ROC (learned model, dev split):\n' + points.map((p) => `  threshold ${String(p.threshold).padStart(2)}  TPR ${(100 * p.tpr).toFixed(1).padStart(5)}%  FPR ${(100 * p.fpr).toFixed(2).padStart(5)}%`).join('\n'));
     const at10 = points.find((p) => p.threshold === 10)!;
-    expect(at10.tpr).toBeGreaterThanOrEqual(0.95);
-    expect(at10.fpr).toBeLessThanOrEqual(0.01);
+    expect(at10.tpr).toBeGreaterThanOrEqual(0.98);
+    expect(at10.fpr).toBeLessThanOrEqual(0.005);
   });
 
-  it('catches every family', () => {
-    for (const family of ['sqli', 'xss', 'traversal', 'cmdi', 'ssrf', 'log4shell']) {
-      const set = attackSet.filter((r) => r.attack === family);
-      expect(rates(model, 10, set), family).toBeGreaterThanOrEqual(0.9);
-    }
+  it('catches at least 80% of every family', () => {
+    const families = [...new Set(attacks.map((r) => r.attack!))];
+    expect(families.length).toBe(13);
+    for (const family of families) expect(rate(model, 10, attacks.filter((r) => r.attack === family)), family).toBeGreaterThanOrEqual(0.8);
   });
 
   it('flags a parameter the route never had, and an oversized value', () => {
-    const base = benign(1, 99)[0]!;
-    const route = scoreWithModel(base.http, base.workload, model);
-    const odd = { ...base.http, path: `${base.http.path}${base.http.path!.includes('?') ? '&' : '?'}debug_cmd=${'A'.repeat(900)}` };
+    const base = benign(20, 99, 'dev').find((r) => r.http.path!.includes('?'))!;
+    const plain = scoreWithModel(base.http, base.workload, model);
+    const odd = { ...base.http, path: `${base.http.path}&debug_cmd=${'A'.repeat(900)}` };
     const scored = scoreWithModel(odd, base.workload, model);
-    expect(scored.score).toBeGreaterThan(route.score);
-    expect(scored.hits.some((h) => h.startsWith('stat:') || h.startsWith('param:'))).toBe(true);
+    expect(scored.score).toBeGreaterThan(plain.score);
+    expect(scored.hits).toContain('model:unknown-param@q:debug_cmd');
   });
 
-  it('is deterministic: the same samples give the same model version', () => {
-    expect(buildModel(train.map((r) => sampleOf(r.http, r.workload))).version).toBe(model.version);
+  it('is deterministic: the same training requests give the same model version', () => {
+    expect(learnModel(training).version).toBe(model.version);
   });
 });
 

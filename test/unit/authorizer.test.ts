@@ -77,7 +77,7 @@ describe('anomaly scoring (step 9)', () => {
   it('enforce denies an allowed request whose score reaches the threshold', () => {
     const r = sync(new Authorizer(compileYaml(enforcing), new LocalRateLimitStore()).check(attack));
     expect([r.decision, r.status]).toEqual(['deny', 403]);
-    expect(r.anomaly?.hits).toContain('sqli-union');
+    expect(r.anomaly?.hits).toContain('sqli:union@q:q');
   });
 
   it('monitor scores but does not deny', () => {

@@ -1,16 +1,23 @@
-// Runs requests through anomaly.wasm in the proxy-wasm host and reads back what it computed:
-// the score, hits and route from its debug line, the 12 features (as bit patterns) from its
-// trace line. Also the workloads of the labelled corpus as a policy, for filterConfigFor.
-import { FilterChain, WasmHost, type ChainResult, type Plugin } from '@meshguard/proxy-wasm-host';
+// Both sides of the anomaly parity tests, each fed from one Envoy CheckRequest:
+//  - the control plane: toCheckInput → Authorizer.check (ext_authz's path: HttpInput → header
+//    pairs → anomaly-core.wasm);
+//  - the filter: httpRequestOf (replay's mapping: the headers and body the sidecar sees) →
+//    anomaly.wasm in the proxy-wasm host, read back from its debug line.
+import { FilterChain, WasmHost, type BodyInput, type ChainResult, type HeaderInput, type Plugin } from '@meshguard/proxy-wasm-host';
 import type { HttpInput } from '../../control-plane/engine/request.js';
 import type { AnomalyModel } from '../../control-plane/anomaly/model.js';
 import { filterConfigFor, type FilterConfigOptions } from '../../control-plane/filter-config/filter-config.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import type { AnomalyMode } from '../../control-plane/policy/types.js';
+import { httpRequestOf } from '../../control-plane/replay/replay.js';
+import { toCheckInput } from '../../control-plane/authz/check-request.js';
+import { Authorizer, type AuthzResult } from '../../control-plane/authorizer/authorizer.js';
+import { LocalRateLimitStore } from '../../control-plane/authorizer/rate-limit.js';
 import { compileYaml } from '../helpers/policy.js';
 import { builtFilter } from './build.js';
 
-export const CORPUS_WORKLOADS = ['catalog', 'users', 'orders', 'search', 'auth'];
+/** The workloads of the labelled corpus (bench/anomaly/corpus.ts) and of the edge cases. */
+export const CORPUS_WORKLOADS = ['catalog', 'reviews', 'orders', 'auth', 'users', 'docs', 'search'];
 
 export function corpusPolicy(mode: AnomalyMode = 'monitor', threshold = 10): CompiledPolicy {
   const workloads = CORPUS_WORKLOADS.map((n) => `    - { name: ${n}, namespace: shop, serviceAccount: ${n}, labels: { app: ${n} } }`).join('\n');
@@ -26,32 +33,45 @@ ${workloads}
 `);
 }
 
-/** The request as Envoy holds it: pseudo-headers first, then the headers (what the engine scores too). */
-export function asEnvoySees(http: HttpInput): HttpInput {
-  const headers: Record<string, string> = { ':authority': http.host, ':method': http.method };
-  if (http.path !== null) headers[':path'] = http.path;
-  headers[':scheme'] = http.scheme || 'http';
-  for (const [k, v] of Object.entries(http.headers)) headers[k] = v;
-  return { ...http, headers };
+/** The CheckRequest Envoy's ext_authz filter sends for `http` to `workload` (proto3 JSON). */
+export function checkRequestOf(workload: string, http: HttpInput): unknown {
+  return {
+    attributes: {
+      source: { address: { socketAddress: { address: '10.1.0.7', portValue: 40000 } } },
+      destination: { address: { socketAddress: { address: '10.1.0.20', portValue: 8080 } } },
+      request: { http: { method: http.method, ...(http.path === null ? {} : { path: http.path }), host: http.host, scheme: http.scheme, headers: http.headers, body: http.body } },
+      contextExtensions: { 'meshguard.io/workload': workload },
+    },
+  };
 }
 
-export interface FilterScore {
+export interface SideScore {
   score: number;
-  signatureScore: number;
-  denied: boolean;
+  detectorScore: number;
   route: string;
   hits: string[];
-  /** Feature values (only with a model). */
-  features: number[] | null;
+  denied: boolean;
+}
+
+export interface FilterScore extends SideScore {
   result: ChainResult;
 }
 
-const LINE = /^meshguard anomaly: score (\S+) signatures (?:\(headers\) )?(\S+) (allow|deny) route (.*) hits (.*)$/;
+const LINE = /^meshguard anomaly: score (\S+) detectors (?:\(headers\) )?(\S+) (allow|deny) route (.*) hits (.*)$/;
 
-function bitsToNumber(hex: string): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, BigInt(`0x${hex}`));
-  return view.getFloat64(0);
+/** ext_authz's side of a CheckRequest. */
+export class AuthzSide {
+  private readonly authorizer: Authorizer;
+  constructor(policy: CompiledPolicy, model: AnomalyModel | null) {
+    this.authorizer = new Authorizer(policy, new LocalRateLimitStore());
+    this.authorizer.setModel(model);
+  }
+
+  run(request: unknown): AuthzResult {
+    const r = this.authorizer.check(toCheckInput(request));
+    if (r instanceof Promise) throw new Error('the in-process rate-limit store answers synchronously');
+    return r;
+  }
 }
 
 export class AnomalyRunner {
@@ -74,21 +94,26 @@ export class AnomalyRunner {
     return p;
   }
 
-  async run(workload: string, http: HttpInput, body: string | Uint8Array | readonly (string | Uint8Array)[] = http.body): Promise<FilterScore> {
+  /** The filter's side of a CheckRequest: the request the sidecar sees, body in `chunks` when given. */
+  async runCheckRequest(request: unknown, chunks?: BodyInput): Promise<FilterScore> {
+    const input = toCheckInput(request);
+    const workload = input.contextExtensions['meshguard.io/workload']!;
+    const chain = httpRequestOf(request, input);
+    if (chain === null) throw new Error('not an HTTP CheckRequest');
+    return this.runChain(workload, chain.headers, chunks ?? chain.body);
+  }
+
+  async runChain(workload: string, headers: HeaderInput, body?: BodyInput): Promise<FilterScore> {
     let chain = this.chains.get(workload);
     if (!chain) this.chains.set(workload, (chain = new FilterChain([this.plugin(workload)])));
     this.host.clearLogs();
-    const empty = typeof body === 'string' ? body === '' : body instanceof Uint8Array ? body.length === 0 : body.length === 0;
-    const result = await chain.run({ headers: Object.entries(http.headers), ...(empty ? {} : { body }) });
+    const result = await chain.run({ headers, ...(body === undefined ? {} : { body }) });
     const messages = this.host.logs().map((l) => l.message);
     const line = messages.map((m) => LINE.exec(m)).find((m) => m !== null);
     if (!line) throw new Error(`no score line; logs: ${messages.join(' | ')}`);
-    const features = messages.find((m) => m.startsWith('meshguard anomaly: features '));
     return {
-      score: Number(line[1]), signatureScore: Number(line[2]), denied: line[3] === 'deny', route: line[4]!,
-      hits: line[5] === '' ? [] : line[5]!.split(','),
-      features: features ? features.slice('meshguard anomaly: features '.length).split(',').map(bitsToNumber) : null,
-      result,
+      score: Number(line[1]), detectorScore: Number(line[2]), denied: line[3] === 'deny', route: line[4]!,
+      hits: line[5] === '' ? [] : line[5]!.split(','), result,
     };
   }
 }

@@ -82,10 +82,11 @@ describe('filter telemetry', () => {
     expect(request.headers.get('content-type')).toBe('application/x-ndjson');
     expect(lines).toEqual([
       { workload: 'shop/api', source: FRONTEND, method: 'GET', path: '/api/a', status: 200, score: 0 },
-      { workload: 'shop/api', source: FRONTEND, method: 'GET', path: "/api/b?q=' or 1=1", status: 200, score: 15 },
+      { workload: 'shop/api', source: FRONTEND, method: 'GET', path: "/api/b?q=' or 1=1", status: 200, score: 10, hits: 'sqli:tautology@q:q' },
       { workload: 'shop/api', source: FRONTEND, method: 'GET', path: '/api/c', status: 200, score: 0 },
     ]);
     for (const line of lines) expect(typeof recordOfObservation(line, 0)).toBe('object');
+    expect(recordOfObservation(lines[1], 0)).toMatchObject({ sc: 10, h: ['sqli:tautology@q:q'] });
 
     expect(identity.plugin.tick()).toBeGreaterThan(0);
     await identity.host.settle();

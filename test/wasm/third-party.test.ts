@@ -9,7 +9,7 @@ import { exampleConfig, FRONTEND, peer } from './filter-env.js';
 
 async function chain() {
   const sdk = await WasmHost.load(await buildSdkFilter(), { canary: false, sharedData: new SharedDataStore() });
-  const config = { ...exampleConfig(), anomaly: { mode: 'enforce', threshold: 10, signatures: [{ id: 'xss-script', points: 10, patterns: ['<script'] }] } };
+  const config = { ...exampleConfig(), anomaly: { mode: 'enforce', threshold: 10 } };
   const ours = async (name: string) => (await WasmHost.load((await builtFilter(name)).binary, { canary: false })).createPlugin({ name, configuration: JSON.stringify(config) });
   const plugins = [sdk.createPlugin({ name: 'gcore', configuration: 'deny=/admin' }), await ours('identity'), await ours('anomaly')];
   return new FilterChain(plugins);

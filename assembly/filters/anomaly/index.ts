@@ -1,14 +1,15 @@
-// anomaly: inbound per-request anomaly scoring (score.ts), the score as the request header
-// x-meshguard-anomaly-score, a 403 local reply in `enforce` when the request must be denied
-// (Authorizer.scored: signature score ≥ threshold, or the route's learned mode is enforce and the
-// total score ≥ threshold), counters, a score histogram and optional telemetry.
+// anomaly: inbound per-request anomaly scoring (assembly/lib/anomaly, the same scorer the control
+// plane runs as anomaly-core.wasm), the score as the request header x-meshguard-anomaly-score, a
+// 403 local reply in `enforce` when the request must be denied (Authorizer.scored: detector score
+// ≥ threshold, or the route's learned mode is enforce and the total score ≥ threshold),
+// counters, a score histogram, the score and hits in the debug log, and optional telemetry.
 //
 // Bodies, and Envoy's header status conversion: Envoy turns StopIteration from
 // proxy_on_request_headers into StopAllIterationAndWatermark (unless the PluginConfig sets
 // allow_on_headers_stop_iteration), and a filter stopped that way gets no body callback until it
 // calls proxy_continue_stream — it would never see the body. So when a body follows, headers
-// continue (after an early 403 when :path and the headers alone reach the signature threshold in
-// enforce mode: the body can only add signature points), the body is buffered to its end
+// continue (after an early 403 when :path and the headers alone reach the detector threshold in
+// enforce mode: the body can only add detector points), the body is buffered to its end
 // (StopIterationAndBuffer) and scored there; a denial is then a local reply, which Envoy still
 // sends because no response has started. The score header is set only when scoring happens in
 // the headers callback (no body): afterwards Envoy no longer lets a filter change request headers.
@@ -21,8 +22,10 @@ import { ConfigReader } from "../common/config_reader";
 import { DenyReply } from "../common/deny_reply";
 import { readConfigDocument, rejectConfiguration } from "../common/request_facts";
 import { appendNumber, TelemetryBatcher } from "../common/telemetry";
-import { AnomalyConfig, AnomalyMode, readAnomalyConfig, RouteMode } from "./config";
-import { AnomalyResult, Scorer } from "./score";
+import { RouteMode } from "../../lib/anomaly/model";
+import { AnomalyResult, Scorer } from "../../lib/anomaly/scorer";
+import { AnomalyConfig, AnomalyMode, readAnomalyConfig } from "./config";
+import { bodyText, MAX_BODY_BYTES } from "../../lib/body";
 
 export * from "../../sdk/exports";
 
@@ -33,7 +36,7 @@ const PEER_URI_SAN = PropertyPath.of(["connection", "uri_san_peer_certificate"])
 // Per-request scratch, reused: the VM runs one callback at a time.
 const headerPairs = new ByteBuf(2048);
 const body = new ByteBuf(1024);
-const noBody = new ByteBuf(1);
+const text = new ByteBuf(1024);
 const scorer = new Scorer();
 const result = new AnomalyResult();
 const scoreText = new ByteBuf(16);
@@ -77,7 +80,7 @@ class AnomalyRoot extends RootContext {
     this.config = config;
     const model = config.model;
     logInfo("meshguard anomaly: configured " + config.workload + " (policy " + config.version + ", mode " +
-      ["off", "monitor", "enforce"][config.mode] + ", " + config.signatureIds.length.toString() + " signatures, " +
+      ["off", "monitor", "enforce"][config.mode] + ", " +
       (model === null ? "no model" : "model " + model.version + " with " + model.routes.length.toString() + " routes") + ")");
     return true;
   }
@@ -111,12 +114,12 @@ class AnomalyStream extends HttpContext {
     if (!getHeaderPairs(MapType.HttpRequestHeaders, headerPairs)) headerPairs.clear();
     scorer.readHeaders(headerPairs);
     if (endOfStream) {
-      const denied = this.finish(root, config, noBody, true);
+      const denied = this.finish(root, config, true);
       return denied ? HeadersStatus.StopIteration : HeadersStatus.Continue;
     }
     if (config.mode == AnomalyMode.Enforce) {
-      scorer.headerSignatures(config, result);
-      if (result.signatureScore >= config.threshold) {
+      scorer.score(config.workload, null, result);
+      if (result.detectorScore >= config.threshold) {
         this.report(root, config, true, false);
         return HeadersStatus.StopIteration;
       }
@@ -143,16 +146,19 @@ class AnomalyStream extends HttpContext {
     const root = changetype<AnomalyRoot>(this.root);
     const pending = this.pending!;
     this.pending = null;
-    if (!getBufferBytes(BufferType.HttpRequestBody, 0, this.bodySize, body)) body.clear();
+    const size = this.bodySize < <u32>MAX_BODY_BYTES ? this.bodySize : <u32>MAX_BODY_BYTES;
+    if (!getBufferBytes(BufferType.HttpRequestBody, 0, size, body)) body.clear();
+    bodyText(body, text);
     scorer.readHeaders(pending);
-    return this.finish(root, root.config!, body, false);
+    scorer.readBody(text);
+    return this.finish(root, root.config!, false);
   }
 
   /** Scores the request; true when it was denied (a local reply was sent). */
-  private finish(root: AnomalyRoot, config: AnomalyConfig, requestBody: ByteBuf, headersOpen: bool): bool {
-    scorer.score(config, requestBody, result);
+  private finish(root: AnomalyRoot, config: AnomalyConfig, headersOpen: bool): bool {
+    scorer.score(config.workload, config.model, result);
     const threshold = config.threshold;
-    const enforced = result.signatureScore >= threshold || (result.mode == RouteMode.Enforce && result.score >= threshold);
+    const enforced = result.detectorScore >= threshold || (result.mode == RouteMode.Enforce && result.score >= threshold);
     const deny = config.mode == AnomalyMode.Enforce && enforced;
     if (headersOpen && !deny) {
       scoreText.clear();
@@ -172,40 +178,23 @@ class AnomalyStream extends HttpContext {
     if (level <= LogLevel.Debug) {
       line.setString("meshguard anomaly: score ");
       appendNumber(line, result.score);
-      line.appendString(complete ? " signatures " : " signatures (headers) ");
-      appendNumber(line, result.signatureScore);
+      line.appendString(complete ? " detectors " : " detectors (headers) ");
+      appendNumber(line, result.detectorScore);
       line.appendString(deny ? " deny" : " allow");
       line.appendString(" route ");
       line.appendBuf(result.route);
       line.appendString(" hits ");
-      scorer.appendHits(config, result, line);
+      line.appendBuf(result.hits);
       logBytes(LogLevel.Debug, "", line);
     }
-    if (complete && config.model !== null && level <= LogLevel.Trace) logFeatures();
     const telemetry = root.telemetry;
     if (telemetry !== null) {
       principal.clear();
       if (getPropertyBool(CONNECTION_MTLS, false)) getProperty(PEER_URI_SAN, principal);
       const facts = scorer.facts;
-      telemetry.add(principal, facts.method, facts.path, deny ? 403 : 200, result.score);
+      telemetry.add(principal, facts.method, facts.path, deny ? 403 : 200, result.score, result.hits);
     }
     if (deny) reply.send(403, "anomaly-score", null);
   }
 }
-
-/** The 12 feature values as IEEE-754 bit patterns (hex), so a test can compare them exactly. */
-function logFeatures(): void {
-  line.setString("meshguard anomaly: features");
-  const values = scorer.features;
-  for (let f = 0; f < values.length; f++) {
-    line.push(f == 0 ? 32 : 44);
-    const bits = reinterpret<u64>(values[f]);
-    for (let shift = 60; shift >= 0; shift -= 4) {
-      const d = <i32>((bits >> <u64>shift) & 15);
-      line.push(<u8>(d < 10 ? 48 + d : 87 + d));
-    }
-  }
-  logBytes(LogLevel.Trace, "", line);
-}
-
 registerRootContext((contextId: u32): RootContext => new AnomalyRoot(contextId));

@@ -76,8 +76,8 @@ export class TelemetryBatcher {
     setTickPeriod(config.flushMs);
   }
 
-  /** Queues one observation; `score` < 0 means "not scored" (the field is left out). */
-  add(source: ByteBuf, method: ByteBuf, path: ByteBuf, status: u32, score: f64): void {
+  /** Queues one observation; `score` < 0 means "not scored" (the field is left out); `hits` comma-separated. */
+  add(source: ByteBuf, method: ByteBuf, path: ByteBuf, status: u32, score: f64, hits: ByteBuf | null = null): void {
     const b = this.batch;
     b.appendString("{\"workload\":");
     appendJsonString(b, this.workload.ptr, this.workload.length);
@@ -94,6 +94,10 @@ export class TelemetryBatcher {
     if (score >= 0) {
       b.appendString(",\"score\":");
       appendNumber(b, score);
+    }
+    if (hits !== null && hits.length > 0) {
+      b.appendString(",\"hits\":");
+      appendJsonString(b, hits.ptr, hits.length);
     }
     b.appendString("}\n");
     this.count++;

@@ -3,8 +3,7 @@
 import { ByteBuf } from "../../../assembly/sdk/bytes";
 import { normalizePath } from "../../../assembly/lib/path";
 import { canonicalHost, CanonicalHost, canonicalSni, HostKind } from "../../../assembly/lib/host";
-import { decodeBody } from "../../../assembly/lib/body";
-import { encodeUtf8, Units } from "../../../assembly/lib/units";
+import { bodyText as readBody } from "../../../assembly/lib/body";
 import { Cidr, parseCidr } from "../../../assembly/lib/cidr";
 import { formatIp, Ip, parseIp, parseSocketAddress, socketAddressPort } from "../../../assembly/lib/ip";
 import { compilePathPattern } from "../../../assembly/lib/pattern";
@@ -55,14 +54,9 @@ export function sni(): i32 {
   return kind == HostKind.Reject ? 0 : 1;
 }
 
-const bodyUnits = new Units(1024);
-
 /** The body text of slot 0's bytes (lib/body.ts), as UTF-8 in output. */
 export function bodyText(): void {
-  bodyUnits.clear();
-  decodeBody(inputs[0], bodyUnits);
-  output.clear();
-  encodeUtf8(bodyUnits, 0, bodyUnits.length, output);
+  readBody(inputs[0], output);
 }
 
 export function hostPort(): i32 {
