@@ -29,7 +29,9 @@ export interface BuildOptions {
 
 function argv(entry: string, out: string, o: BuildOptions): string[] {
   const args = [entry, '-o', out, '--baseDir', PACKAGE];
-  if (o.shim) args.push('--lib', path.relative(PACKAGE, SHIM_DIR), '--use', 'process=wasi_process');
+  // The shim's file, absolute: asc lists a --lib folder under --baseDir but reads its files from the
+  // working directory, which differs when the tests run from the repository root.
+  if (o.shim) args.push('--lib', path.join(SHIM_DIR, 'wasi_process.ts'), '--use', 'process=wasi_process');
   for (const u of o.use ?? []) args.push('--use', u);
   if (o.exportStart) args.push('--exportStart', o.exportStart);
   if (o.debug) args.push('--debug');
