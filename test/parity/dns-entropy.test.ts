@@ -8,7 +8,7 @@ import { dnsTunnelSuspicion, labelEntropy } from '../../control-plane/engine/dns
 import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
 import { toCheckInput } from '../../control-plane/authz/check-request.js';
 import { Replayer } from '../../control-plane/replay/replay.js';
-import { prng } from '../helpers/corpus.js';
+import { prng } from '../../bench/anomaly/corpus.js';
 import { compileYaml } from '../helpers/policy.js';
 import { loadHarness, type Harness } from '../wasm/harness.js';
 import { builtFilter } from '../wasm/build.js';

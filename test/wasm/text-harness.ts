@@ -12,10 +12,12 @@ interface Exports {
   bytesOutPtr(): number;
   bytesOutLength(): number;
   parse(): number;
+  log2(x: number): number;
   template(): void;
 }
 
 export interface TextHarness {
+  log2(x: number): number;
   parseDecimal(literal: string): number;
   routeTemplate(path: string): string;
 }
@@ -56,6 +58,7 @@ export async function loadTextHarness(): Promise<TextHarness> {
   };
   const bytesOut = () => Buffer.from(new Uint8Array(x.memory.buffer, x.bytesOutPtr(), x.bytesOutLength()));
   return {
+    log2: (v) => x.log2(v),
     parseDecimal(literal) {
       putBytes(Buffer.from(literal, 'latin1'));
       return x.parse();
