@@ -24,6 +24,7 @@ export const ErrorCodes = {
   MG_ERR_REQUEST_JSON: 'a request line is not JSON',
   MG_ERR_REQUEST_FIELD: 'a request field has the wrong type or value',
   MG_ERR_CLI_USAGE: 'the command line is wrong',
+  MG_ERR_CLI_IO: 'a file named on the command line cannot be read or written, or a service cannot be reached',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

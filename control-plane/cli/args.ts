@@ -1,44 +1,30 @@
-// Argument parsing for the commands: node's parseArgs with usage errors as exit code 2.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The command line's expected errors: each is printed as one line and exits with status 2.
+import { MeshguardError } from '../errors.js';
 
-export class UsageError extends Error {
+/** The command line is wrong (unknown flag, missing value, bad choice…). */
+export class UsageError extends MeshguardError {
   constructor(message: string) {
-    super(message);
+    super('MG_ERR_CLI_USAGE', message);
     this.name = 'UsageError';
   }
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export function parse(argv: string[], options: Options, allowPositionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+/** A file named on the command line cannot be read or written, or a service cannot be reached. */
+export class InputError extends MeshguardError {
+  constructor(message: string) {
+    super('MG_ERR_CLI_IO', message);
+    this.name = 'InputError';
   }
 }
 
-export function required(values: Record<string, string | boolean | undefined>, name: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
-
-/** A port, or `none` (null): the server is off. */
-export function portOrNoneOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number): number | null {
-  if (values[name] === 'none') return null;
-  try {
-    return portOption(values, name, fallback);
-  } catch {
-    throw new UsageError(`--${name} must be a port number (0-65535) or none`);
+/** `no such file`, `permission denied`… for an fs error; the message otherwise. */
+export function ioReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT': return 'no such file or directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    case 'ENOTDIR': return 'a part of the path is not a directory';
+    default: return e.message;
   }
-}
-
-export function portOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number): number {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^[0-9]+$/.test(v) || n > 65535) throw new UsageError(`--${name} must be a port number (0-65535)`);
-  return n;
 }

@@ -5,10 +5,10 @@ import { LocalRateLimitStore, type RateLimitStore } from '../authorizer/rate-lim
 import { RedisRateLimitStore, rateLimitPrefix } from '../state/rate-limit-redis.js';
 import { connectRedis, describeRedisUrl } from '../state/redis.js';
 import { toVerdict } from '../engine/verdict.js';
-import { formatDiagnostic } from '../policy/diagnostics.js';
-import { loadCompiledPolicy } from '../policy/load.js';
-import { parse, required } from './args.js';
 import { answerLines } from './io.js';
+import { loadPolicyForCommand } from './policy.js';
+import { redisUrlFlag } from './redis-url.js';
+import type { CommandSpec, FlagSpec } from './spec.js';
 
 /** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
 export function checkLine(authorizer: Authorizer, line: string, lineNumber: number): string | Promise<string> {
@@ -45,17 +45,36 @@ async function sharedRateLimits(url: string, policyName: string): Promise<{ stor
   return { store, close: () => { closing = true; store.close(); redis.disconnect(); } };
 }
 
-export async function checkCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { policy: { type: 'string' }, requests: { type: 'string', default: '-' }, redis: { type: 'string' } });
-  const loaded = await loadCompiledPolicy(required(values, 'policy'));
-  for (const w of loaded.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
-  if (!loaded.ok) {
-    for (const e of loaded.errors) process.stderr.write(formatDiagnostic(e) + '\n');
-    return 1;
-  }
-  const shared = typeof values.redis === 'string' ? await sharedRateLimits(values.redis, loaded.compiled.name) : null;
-  const authorizer = new Authorizer(loaded.compiled, shared?.store ?? new LocalRateLimitStore());
-  const status = await answerLines(values.requests as string, (line, n) => checkLine(authorizer, line, n));
-  shared?.close();
-  return status;
-}
+/** The flags `check`, `replay` and `explain` share. */
+export const POLICY_FLAG: FlagSpec = { name: 'policy', value: 'FILE', required: true, help: 'the MeshPolicy YAML file' };
+export const REQUESTS_FLAG: FlagSpec = { name: 'requests', value: 'FILE|-', default: '-', help: 'Envoy CheckRequests in proto3 JSON, one per line (JSONL); - reads stdin' };
+
+export const REQUESTS_HELP = `Each input line is one Envoy CheckRequest (proto3 JSON, lowerCamelCase or original field names).
+Each output line is {"decision":"allow"|"deny","status":200|400|403|429,"rule":NAME|null,"reason":TEXT},
+in input order; a bad line gets {"error":"line N: <field>: <what>"}, the rest are still decided,
+and the exit status is 2. Example (one line):
+  echo '{"attributes":{"source":{"principal":"spiffe://cluster.local/ns/shop/sa/frontend"},"destination":{"address":{"socketAddress":{"address":"10.1.0.20","portValue":8080}}},"request":{"http":{"method":"GET","path":"/api/items"}},"contextExtensions":{"meshguard.io/workload":"shop/api"}}}' | npx meshguard check --policy examples/shop.yaml`;
+
+export const command: CommandSpec = {
+  name: 'check',
+  summary: 'decide CheckRequests as the ext_authz server does',
+  description: "Decides each CheckRequest with the engine the ext_authz server uses (the same steps, rate limits and anomaly score) and prints one verdict line per request. Rate limits are in-process unless --redis is given.",
+  flags: [
+    POLICY_FLAG, REQUESTS_FLAG,
+    { name: 'redis', value: 'URL', help: 'share rate-limit buckets with serve replicas through this Redis (redis://, rediss://); in-process when absent or unreachable' },
+  ],
+  details: REQUESTS_HELP,
+  async run(args) {
+    const redis = args.string('redis');
+    if (redis !== undefined) redisUrlFlag(redis, '--redis');
+    const loaded = await loadPolicyForCommand(args.need('policy'));
+    if (!loaded.ok) return loaded.status;
+    const shared = redis !== undefined ? await sharedRateLimits(redis, loaded.compiled.name) : null;
+    const authorizer = new Authorizer(loaded.compiled, shared?.store ?? new LocalRateLimitStore());
+    try {
+      return await answerLines(args.need('requests'), (line, n) => checkLine(authorizer, line, n));
+    } finally {
+      shared?.close();
+    }
+  },
+};

@@ -2,17 +2,24 @@
 import { buildGraph } from '../graph/model.js';
 import { toSvg } from '../graph/svg.js';
 import { toDot, toMermaid } from '../graph/text-formats.js';
-import { parse, required, UsageError } from './args.js';
-import { loadForRender } from './render.js';
+import { POLICY_FLAG } from './check.js';
+import { loadPolicyForCommand } from './policy.js';
+import type { CommandSpec } from './spec.js';
 
 const RENDERERS = { dot: toDot, mermaid: toMermaid, svg: (g: Parameters<typeof toSvg>[0]) => toSvg(g) } as const;
 
-export async function graphCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { policy: { type: 'string' }, format: { type: 'string', default: 'dot' } });
-  const format = values.format as string;
-  if (!(format in RENDERERS)) throw new UsageError(`--format must be one of ${Object.keys(RENDERERS).join('|')}`);
-  const policy = await loadForRender(required(values, 'policy'));
-  if (!policy) return 1;
-  process.stdout.write(RENDERERS[format as keyof typeof RENDERERS](buildGraph(policy)));
-  return 0;
-}
+export const command: CommandSpec = {
+  name: 'graph',
+  summary: 'draw the segmentation graph (DOT, Mermaid, SVG)',
+  description: 'Draws the segmentation graph: workloads grouped by namespace, the identities segments admit, external hosts; one edge per allowed call or egress, labelled with methods, paths and ports.',
+  flags: [
+    POLICY_FLAG,
+    { name: 'format', value: 'FORMAT', choices: Object.keys(RENDERERS), default: 'dot', help: 'dot (Graphviz), mermaid, or a standalone svg' },
+  ],
+  async run(args) {
+    const loaded = await loadPolicyForCommand(args.need('policy'));
+    if (!loaded.ok) return loaded.status;
+    process.stdout.write(RENDERERS[args.need('format') as keyof typeof RENDERERS](buildGraph(loaded.compiled)));
+    return 0;
+  },
+};

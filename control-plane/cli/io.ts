@@ -1,11 +1,35 @@
 // Small I/O helpers shared by the commands: line input from a file or stdin, buffered output.
-import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
+import { InputError, ioReason } from './args.js';
 
-export function readLines(source: string): AsyncIterable<string> {
-  const input = source === '-' ? process.stdin : createReadStream(source, { encoding: 'utf8' });
-  return createInterface({ input, crlfDelay: Infinity });
+/**
+ * The lines of a file, or of stdin for `-`. The file is opened first, so that a missing one is
+ * an InputError (one line, exit 2) naming the flag, before any output.
+ */
+export async function readLines(source: string, flag: string): Promise<AsyncIterable<string>> {
+  if (source === '-') return createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let handle;
+  try {
+    handle = await open(source, 'r');
+  } catch (err) {
+    throw new InputError(`${flag} ${source}: ${ioReason(err)}`);
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new InputError(`${flag} ${source}: is a directory`);
+  }
+  return createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
+}
+
+/** A whole file as text; an unreadable one is an InputError naming the flag. */
+export async function readText(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${flag} ${file}: ${ioReason(err)}`);
+  }
 }
 
 /** Collects output lines and writes them in large chunks, respecting back-pressure. */
@@ -38,7 +62,7 @@ export async function answerLines(source: string, answer: (line: string, lineNum
   const out = new LineWriter();
   let lineNumber = 0;
   let bad = 0;
-  for await (const read of readLines(source)) {
+  for await (const read of await readLines(source, '--requests')) {
     lineNumber++;
     // A UTF-8 byte order mark (editors on Windows write one) is not part of the first request.
     const line = lineNumber === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;

@@ -1,46 +1,99 @@
-// The `meshguard` command dispatcher: one file per command in this folder.
+// The `meshguard` command dispatcher. Each command is one file in this folder exporting a
+// CommandSpec (flags, help and run in one table); they are loaded only when used.
+import { MeshguardError } from '../errors.js';
+import { PACKAGE_VERSION } from '../package-root.js';
 import { UsageError } from './args.js';
-import { checkCommand } from './check.js';
-import { validateCommand } from './validate.js';
+import { EXIT, EXIT_CODES_HELP } from './exit.js';
+import { helpText, parseCommand, type CommandSpec } from './spec.js';
 
-type Command = (argv: string[]) => Promise<number>;
+type Loader = () => Promise<CommandSpec>;
 
-const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
-  serve: { run: async () => (await import('./serve.js')).serveCommand, summary: 'serve [--policy FILE] [--xds-port 18000|none] [--authz-port 9001] [--admin-port 9901] [--bind ADDR] [--redis URL|none] [--tls-cert F --tls-key F --tls-ca F] [--kubernetes]' },
-  check: { run: async () => checkCommand, summary: 'check --policy FILE [--requests FILE|-] [--redis URL]' },
-  replay: { run: async () => (await import('./replay.js')).replayCommand, summary: 'replay --policy FILE --workload NS/NAME [--requests FILE|-] [--wasm-dir DIR]' },
-  validate: { run: async () => validateCommand, summary: 'validate FILE' },
-  learn: { run: async () => (await import('./learn.js')).learnCommand, summary: 'learn --requests FILE --out MODEL' },
-  score: { run: async () => (await import('./learn.js')).scoreCommand, summary: 'score [--model FILE] [--requests FILE|-]' },
-  suggest: { run: async () => (await import('./suggest.js')).suggestCommand, summary: 'suggest [--flows FILE|-] [--policy FILE] [--name NAME]' },
-  release: { run: async () => (await import('./release.js')).releaseCommand, summary: 'release IDENTITY [--redis URL | --admin URL]' },
-  render: { run: async () => (await import('./render.js')).renderCommand, summary: 'render filter-config|envoy --policy FILE --workload NS/NAME | render istio --policy FILE --out DIR' },
-  audit: { run: async () => (await import('./audit.js')).auditCommand, summary: 'audit --policy FILE [--manifests DIR] [--format table|json|sarif] [--fail-on low|medium|high|critical]' },
-  graph: { run: async () => (await import('./graph.js')).graphCommand, summary: 'graph --policy FILE [--format dot|mermaid|svg]' },
+/** Every command, in the order `meshguard help` lists them. */
+export const COMMANDS: Readonly<Record<string, Loader>> = {
+  serve: async () => (await import('./serve.js')).command,
+  check: async () => (await import('./check.js')).command,
+  explain: async () => (await import('./explain.js')).command,
+  replay: async () => (await import('./replay.js')).command,
+  validate: async () => (await import('./validate.js')).command,
+  test: async () => (await import('./test.js')).command,
+  diff: async () => (await import('./diff.js')).command,
+  'render filter-config': async () => (await import('./render.js')).command,
+  'render envoy': async () => (await import('./render-envoy.js')).command,
+  'render istio': async () => (await import('./render-istio.js')).command,
+  audit: async () => (await import('./audit.js')).command,
+  graph: async () => (await import('./graph.js')).command,
+  learn: async () => (await import('./learn.js')).learnSpec,
+  score: async () => (await import('./learn.js')).scoreSpec,
+  suggest: async () => (await import('./suggest.js')).command,
+  release: async () => (await import('./release.js')).command,
 };
 
-function usage(): string {
-  return ['usage: meshguard <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  meshguard ${c.summary}`)].join('\n') + '\n';
+async function overview(): Promise<string> {
+  const specs = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...specs.map((s) => s.name.length)) + 2;
+  return [
+    `meshguard ${PACKAGE_VERSION}: runtime security for Envoy meshes from one policy file`, '',
+    'usage: meshguard COMMAND [options]    (meshguard COMMAND --help describes every option)', '',
+    'Commands:',
+    ...specs.map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
+    '', EXIT_CODES_HELP, '',
+  ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+/** `render istio …` is one command of two words; everything else is one word. */
+function commandOf(argv: readonly string[]): { name: string; rest: readonly string[] } | null {
+  const [first, second] = argv;
+  if (first === undefined) return null;
+  if (second !== undefined && `${first} ${second}` in COMMANDS) return { name: `${first} ${second}`, rest: argv.slice(2) };
+  return first in COMMANDS ? { name: first, rest: argv.slice(1) } : null;
+}
+
+async function renderUsage(): Promise<string> {
+  const targets = Object.keys(COMMANDS).filter((n) => n.startsWith('render ')).map((n) => n.slice(7));
+  return `usage: meshguard render ${targets.join('|')} --policy FILE ... (meshguard render TARGET --help)`;
+}
+
+/** Runs one command line and returns the exit status; expected errors are one line on stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first] = argv;
+  if (first === '--version' || first === '-V' || first === 'version') {
+    process.stdout.write(`meshguard ${PACKAGE_VERSION}\n`);
+    return EXIT.OK;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`meshguard: unknown command "${name}"\n${usage()}`);
-    return 2;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    const about = first === 'help' && argv.length > 1 ? commandOf(argv.slice(1)) : null;
+    if (about) process.stdout.write(helpText(await COMMANDS[about.name]!()));
+    else process.stdout.write(await overview());
+    return first === undefined ? EXIT.USAGE : EXIT.OK;
   }
+  const found = commandOf(argv);
+  if (!found) {
+    if (first === 'render') process.stderr.write(`meshguard render: ${argv[1] === undefined ? 'which target?' : `unknown target "${argv[1]}"`} ${await renderUsage()}\n`);
+    else process.stderr.write(`meshguard: unknown command "${first}" (meshguard help lists the commands)\n`);
+    return EXIT.USAGE;
+  }
+  const spec = await COMMANDS[found.name]!();
   try {
-    return await (await command.run())(rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`meshguard ${name}: ${err.message}\n`);
-      return 2;
+    const args = parseCommand(spec, found.rest);
+    if (args.flag('help')) {
+      process.stdout.write(helpText(spec));
+      return EXIT.OK;
     }
-    throw err;
+    return await spec.run(args);
+  } catch (err) {
+    return failed(spec, err);
   }
 }
+
+function failed(spec: CommandSpec, err: unknown): number {
+  if (err instanceof MeshguardError) {
+    process.stderr.write(`meshguard ${spec.name}: ${err.message}\n`);
+    if (err instanceof UsageError && err.message.startsWith('usage:')) process.stderr.write(`(meshguard ${spec.name} --help describes every option)\n`);
+    return EXIT.USAGE;
+  }
+  // Not an expected error: still one line (the stack only on request), and exit 2.
+  const e = err as Error;
+  process.stderr.write(`meshguard ${spec.name}: ${e?.message ?? String(err)}${process.env.MESHGUARD_DEBUG ? `\n${e?.stack ?? ''}` : ' (MESHGUARD_DEBUG=1 shows the stack)'}\n`);
+  return EXIT.USAGE;
+}
+

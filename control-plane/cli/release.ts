@@ -2,12 +2,30 @@
 // replica's admin port with --admin when there is no Redis).
 import { QUARANTINE_CHANNEL, deleteCounters, entryKey } from '../state/quarantine.js';
 import { connectRedis, DEFAULT_REDIS_URL, describeRedisUrl } from '../state/redis.js';
-import { parse, UsageError } from './args.js';
+import { InputError, UsageError } from './args.js';
+import { redisUrlFlag } from './redis-url.js';
+import type { CommandSpec } from './spec.js';
 
-async function viaAdmin(admin: string, identity: string): Promise<boolean> {
-  const res = await fetch(new URL(`/quarantine/release?identity=${encodeURIComponent(identity)}`, admin), { method: 'POST' });
-  if (!res.ok) throw new UsageError(`${admin} answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { released: boolean }).released;
+export const ADMIN_TOKEN_ENV = 'MESHGUARD_ADMIN_TOKEN';
+
+async function viaAdmin(admin: string, identity: string, token: string | undefined): Promise<boolean> {
+  let url: URL;
+  try {
+    url = new URL(`/quarantine/release?identity=${encodeURIComponent(identity)}`, admin);
+  } catch {
+    throw new UsageError(`--admin ${admin}: not a URL (expected http://HOST:PORT)`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new InputError(`--admin ${admin}: unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+  }
+  const body = (await res.text()).trim();
+  if (res.status === 401 || res.status === 403) throw new InputError(`--admin ${admin} answered ${res.status}: ${body} (pass the token serve was started with in ${ADMIN_TOKEN_ENV})`);
+  if (!res.ok) throw new InputError(`--admin ${admin} answered ${res.status}: ${body}`);
+  return (JSON.parse(body) as { released: boolean }).released;
 }
 
 async function viaRedis(url: string, identity: string): Promise<boolean> {
@@ -16,7 +34,8 @@ async function viaRedis(url: string, identity: string): Promise<boolean> {
   try {
     await redis.connect();
   } catch (err) {
-    throw new UsageError(`Redis ${describeRedisUrl(url)} unreachable: ${(err as Error).message}`);
+    redis.disconnect();
+    throw new InputError(`Redis ${describeRedisUrl(url)} unreachable: ${(err as Error).message}`);
   }
   try {
     const removed = await redis.del(entryKey(identity));
@@ -28,13 +47,24 @@ async function viaRedis(url: string, identity: string): Promise<boolean> {
   }
 }
 
-export async function releaseCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { redis: { type: 'string' }, admin: { type: 'string' } }, true);
-  if (positionals.length !== 1 || !positionals[0]!.startsWith('spiffe://')) throw new UsageError('usage: meshguard release spiffe://... [--redis URL | --admin URL]');
-  const identity = positionals[0]!;
-  const released = typeof values.admin === 'string'
-    ? await viaAdmin(values.admin, identity)
-    : await viaRedis(typeof values.redis === 'string' ? values.redis : process.env.REDIS_URL ?? DEFAULT_REDIS_URL, identity);
-  process.stdout.write(released ? `released ${identity}\n` : `${identity} was not quarantined\n`);
-  return 0;
-}
+export const command: CommandSpec = {
+  name: 'release',
+  summary: 'end the quarantine of an identity on every replica',
+  description: 'Ends the quarantine of an identity on every replica: through Redis (every replica hears it), or through one replica\'s admin port with --admin when serve runs without Redis.',
+  positionals: [{ name: 'IDENTITY', help: 'the quarantined SPIFFE ID, spiffe://TRUST-DOMAIN/ns/NS/sa/SA' }],
+  flags: [
+    { name: 'redis', value: 'URL', help: `the Redis serve uses (default: REDIS_URL, else ${DEFAULT_REDIS_URL})` },
+    { name: 'admin', value: 'URL', help: `a replica's admin address (http://127.0.0.1:9901); serve must have been started with an admin token, which this command reads from ${ADMIN_TOKEN_ENV}` },
+  ],
+  async run(args) {
+    const identity = args.positionals[0]!;
+    if (!identity.startsWith('spiffe://')) throw new UsageError(`IDENTITY must be a SPIFFE ID (spiffe://...), not "${identity}"`);
+    const admin = args.string('admin');
+    if (admin !== undefined && args.string('redis') !== undefined) throw new UsageError('--redis and --admin exclude each other');
+    const released = admin !== undefined
+      ? await viaAdmin(admin, identity, process.env[ADMIN_TOKEN_ENV] || undefined)
+      : await viaRedis(args.string('redis') !== undefined ? redisUrlFlag(args.need('redis'), '--redis') : redisUrlFlag(process.env.REDIS_URL || DEFAULT_REDIS_URL, 'REDIS_URL'), identity);
+    process.stdout.write(released ? `released ${identity}\n` : `${identity} was not quarantined\n`);
+    return 0;
+  },
+};

@@ -51,19 +51,40 @@ function result(f: Finding, ruleIndex: number) {
   };
 }
 
+const IDS = Object.keys(CONTROLS) as ControlId[];
+
+function run(toolVersion: string, cwd: string) {
+  return {
+    tool: { driver: { name: 'meshguard', version: toolVersion, semanticVersion: toolVersion, informationUri: INFORMATION_URI, rules: IDS.map(rule) } },
+    originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith('/') ? cwd : `${cwd}/`).href } },
+    columnKind: 'utf16CodeUnits',
+  };
+}
+
 export function toSarif(report: AuditReport, toolVersion: string, cwd = process.cwd()) {
-  const ids = Object.keys(CONTROLS) as ControlId[];
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'meshguard', version: toolVersion, semanticVersion: toolVersion, informationUri: INFORMATION_URI, rules: ids.map(rule) } },
-      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith('/') ? cwd : `${cwd}/`).href } },
-      columnKind: 'utf16CodeUnits',
-      results: report.findings.map((f) => result(f, ids.indexOf(f.control))),
+      ...run(toolVersion, cwd),
+      results: report.findings.map((f) => result(f, IDS.indexOf(f.control))),
       invocations: [{ executionSuccessful: true, toolExecutionNotifications: report.unreadable.map((u) => ({ level: 'error', message: { text: `${u.location.file}: ${u.reason}` } })) }],
     }],
   };
+}
+
+/**
+ * The audit could not run (the policy is missing or invalid): a SARIF log that says so, with no
+ * results, so that a CI upload gets a readable failure rather than an empty file.
+ */
+export function sarifFailure(problems: readonly { readonly file: string; readonly line: number; readonly col: number; readonly message: string }[], toolVersion: string, cwd = process.cwd()): string {
+  const notifications = problems.map((p) => ({
+    level: 'error',
+    message: { text: p.message },
+    locations: [{ physicalLocation: { artifactLocation: artifactLocation(p.file), region: { startLine: Math.max(1, p.line), startColumn: Math.max(1, p.col) } } }],
+  }));
+  const log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [{ ...run(toolVersion, cwd), results: [], invocations: [{ executionSuccessful: false, toolExecutionNotifications: notifications }] }] };
+  return JSON.stringify(log, null, 2) + '\n';
 }
 
 export function formatSarif(report: AuditReport, toolVersion: string): string {

@@ -4,6 +4,8 @@ import { echo } from '../canon/echo.js';
 import { decideEgress } from './egress.js';
 import { decideInbound } from './inbound.js';
 import { CONTEXT_DIRECTION, type CheckInput } from './request.js';
+import { unknownDirection } from './reasons.js';
+import type { Trace } from './trace.js';
 import { deny, type Decision } from './verdict.js';
 
 /**
@@ -16,11 +18,15 @@ export function badRequest(input: CheckInput): Decision | null {
   return deny(input.contextExtensions[CONTEXT_DIRECTION] === 'outbound' ? 'outbound' : 'inbound', 400, null, conflict);
 }
 
-export function decide(policy: CompiledPolicy, input: CheckInput): Decision {
+/** The policy's decision; with a trace, each step of it is written down as it is taken. */
+export function decide(policy: CompiledPolicy, input: CheckInput, trace?: Trace): Decision {
   const bad = badRequest(input);
-  if (bad !== null) return bad;
+  if (bad !== null) {
+    trace?.step(0, 'request', 'deny', `${bad.reason} (400 before any step)`);
+    return bad;
+  }
   const direction = input.contextExtensions[CONTEXT_DIRECTION];
-  if (direction === undefined || direction === 'inbound') return decideInbound(policy, input);
-  if (direction === 'outbound') return decideEgress(policy, input);
-  return deny('inbound', 403, null, `unknown ${CONTEXT_DIRECTION} "${echo(direction)}"`);
+  if (direction === undefined || direction === 'inbound') return decideInbound(policy, input, trace);
+  if (direction === 'outbound') return decideEgress(policy, input, trace);
+  return deny('inbound', 403, null, unknownDirection(CONTEXT_DIRECTION, echo(direction)));
 }

@@ -5,6 +5,8 @@ import { canonicalHost, canonicalSni, type CanonicalHost } from '../canon/host.j
 import { dnsTunnelSuspicion } from './dns-tunnel.js';
 import { isBlocked } from './inbound.js';
 import { CONTEXT_WORKLOAD, type CheckInput } from './request.js';
+import { badHost, dnsTunnel, egressDefault, inMeshHost, noEgressRule, portMismatch, REASONS } from './reasons.js';
+import type { Trace } from './trace.js';
 import { allow, allowedBy, deny, type Decision } from './verdict.js';
 
 type Host = Extract<CanonicalHost, { ok: true }>;
@@ -23,13 +25,13 @@ function sources(p: CompiledPolicy, input: CheckInput): readonly CompiledWorkloa
  * The host the decision is about: the authority, else the TLS SNI (a bare host name), else the
  * destination address as an IP literal. A string is why the request is denied.
  */
-function hostOf(input: CheckInput): CanonicalHost | string {
+export function hostOf(input: CheckInput): CanonicalHost | string {
   const http = input.http;
   const authority = http ? http.host || http.headers[':authority'] || http.headers['host'] : '';
   if (authority) return canonicalHost(authority);
   if (input.sni !== '') return canonicalSni(input.sni);
   const address = input.destination.address;
-  if (address === null) return 'no destination host';
+  if (address === null) return REASONS.noDestinationHost;
   return canonicalHost(address.includes(':') ? `[${address}]` : address);
 }
 
@@ -37,10 +39,10 @@ function hostOf(input: CheckInput): CanonicalHost | string {
  * The connection's destination port decides; without one, the authority's port, else the
  * scheme's. An authority port that differs from the destination port is a string (deny).
  */
-function portOf(host: Host, input: CheckInput): number | null | string {
+export function portOf(host: Host, input: CheckInput): number | null | string {
   const destination = input.destination.port;
   if (destination !== null) {
-    return host.port === null || host.port === destination ? destination : `authority port ${host.port} differs from the destination port ${destination}`;
+    return host.port === null || host.port === destination ? destination : portMismatch(host.port, destination);
   }
   if (host.port !== null) return host.port;
   const scheme = input.http ? asciiLower(input.http.scheme) : undefined;
@@ -62,41 +64,73 @@ function inMesh(p: CompiledPolicy, host: Host): boolean {
   return false;
 }
 
-function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: number | null): Decision {
-  if (w.egress.length === 0) {
-    const reason = `no egress rule selects ${w.key}: default ${p.defaults.egress}`;
-    return p.defaults.egress === 'allow' ? allow('outbound', null, reason) : deny('outbound', 403, null, reason);
-  }
-  for (const rule of w.egress) {
-    if (hostMatches(rule, host) && (rule.ports === null || (port !== null && rule.ports.has(port)))) {
-      return allowedBy(rule, 'outbound');
-    }
-  }
-  return deny('outbound', 403, null, `no egress rule allows ${w.key} to reach ${host.host}${port === null ? '' : ':' + port}`);
+function portListed(rule: CompiledEgressRule, port: number | null): boolean {
+  return rule.ports === null || (port !== null && rule.ports.has(port));
 }
 
-export function decideEgress(p: CompiledPolicy, input: CheckInput): Decision {
+function traceRule(trace: Trace, rule: CompiledEgressRule, host: Host, port: number | null): void {
+  const hostOk = hostMatches(rule, host);
+  const portOk = portListed(rule, port);
+  const targets = host.kind === 'ip' ? `cidrs ${rule.cidrList.map((c) => c.text).join(' ') || '(none)'}` : `hosts ${rule.hosts.join(' ') || '(none)'}`;
+  const why = !hostOk ? `${host.host} matches none of ${targets}` : !portOk ? `port ${port ?? '(none)'} is not one of ${[...rule.ports!].join(',')}` : `${host.host} matches ${targets}, port ${port ?? 'any'} ${rule.ports ? 'is listed' : '(any port)'}`;
+  trace.item(`egress rule ${rule.name}`, hostOk && portOk ? 'match' : 'no-match', why);
+}
+
+function decideFor(p: CompiledPolicy, w: CompiledWorkload, host: Host, port: number | null, trace?: Trace): Decision {
+  if (w.egress.length === 0) {
+    trace?.step(6, 'egress rules', p.defaults.egress, `no egress rule's from selects ${w.key}: defaults.egress is ${p.defaults.egress}`);
+    const reason = egressDefault(w.key, p.defaults.egress);
+    return p.defaults.egress === 'allow' ? allow('outbound', null, reason) : deny('outbound', 403, null, reason);
+  }
+  trace?.step(6, 'egress rules', 'info', `${w.egress.length} egress rule(s) select ${w.key}, tried in file order: ${w.egress.map((r) => r.name).join(', ')}`);
+  for (const rule of w.egress) {
+    if (trace) traceRule(trace, rule, host, port);
+    if (hostMatches(rule, host) && portListed(rule, port)) return allowedBy(rule, 'outbound');
+  }
+  return deny('outbound', 403, null, noEgressRule(w.key, host.host, port));
+}
+
+/** Steps 1-3 for the trace: the workload, the host and port, the blocklist. */
+function traceStart(p: CompiledPolicy, input: CheckInput, workloads: readonly CompiledWorkload[] | null, trace: Trace): void {
+  const named = input.contextExtensions[CONTEXT_WORKLOAD];
+  const how = named !== undefined ? `context extension ${CONTEXT_WORKLOAD} = ${named}` : `source.principal = ${input.source.principal || '(none)'}`;
+  trace.step(1, 'source workload', workloads ? 'pass' : 'deny', workloads ? `${workloads.map((w) => w.key).join(', ')} (from ${how})` : `no inventory workload (from ${how})`);
+  if (!workloads) return;
+  const host = hostOf(input);
+  if (typeof host === 'string' || !host.ok) return trace.step(2, 'host', 'deny', typeof host === 'string' ? host : badHost(host.reason));
+  const port = portOf(host, input);
+  if (typeof port === 'string') return trace.step(2, 'host', 'deny', port);
+  trace.step(2, 'host', 'pass', `${host.host}${port === null ? '' : `, port ${port}`} (${host.kind === 'ip' ? 'an IP literal: only cidrs can match' : 'a name'})`);
+  const blocked = (host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address);
+  trace.step(3, 'blocklist', blocked ? 'deny' : 'pass', p.blocklist.size === 0 ? 'the policy has no blocklist' : `destination ${blocked ? 'is' : 'is not'} in blocklist.cidrs`);
+}
+
+export function decideEgress(p: CompiledPolicy, input: CheckInput, trace?: Trace): Decision {
   const workloads = sources(p, input);
-  if (!workloads) return deny('outbound', 403, null, 'unknown source workload');
+  if (trace) traceStart(p, input, workloads, trace);
+  if (!workloads) return deny('outbound', 403, null, REASONS.unknownSource);
   const host = hostOf(input);
   if (typeof host === 'string') return deny('outbound', 403, null, host);
-  if (!host.ok) return deny('outbound', 403, null, `bad host: ${host.reason}`);
+  if (!host.ok) return deny('outbound', 403, null, badHost(host.reason));
   const port = portOf(host, input);
   if (typeof port === 'string') return deny('outbound', 403, null, port);
   if ((host.kind === 'ip' && p.blocklist.contains(host.ip)) || isBlocked(p, input.destination.address)) {
-    return deny('outbound', 403, null, 'destination is blocklisted');
+    return deny('outbound', 403, null, REASONS.blocklistedDestination);
   }
   const mesh = inMesh(p, host);
   const suspicion = host.kind === 'name' && !mesh ? dnsTunnelSuspicion(host.host, p.dnsTunneling) : null;
+  trace?.step(4, 'DNS tunnelling', suspicion !== null && p.dnsTunneling.mode === 'enforce' ? 'deny' : 'pass',
+    mesh || host.kind === 'ip' ? 'not checked (in-mesh host or IP literal)' : suspicion === null ? `${host.host} looks like an ordinary name` : `${suspicion} (dnsTunneling.mode ${p.dnsTunneling.mode})`);
   if (suspicion !== null && p.dnsTunneling.mode === 'enforce') {
-    return { ...deny('outbound', 403, null, `possible DNS tunnelling: ${suspicion}`), dnsSuspicious: true };
+    return { ...deny('outbound', 403, null, dnsTunnel(suspicion)), dnsSuspicious: true };
   }
+  trace?.step(5, 'in-mesh', mesh ? 'allow' : 'pass', mesh ? `${host.host} is below meshDomains ${p.meshDomains.join(', ')}: its destination's segments govern it` : `${host.host} is not below meshDomains ${p.meshDomains.join(', ') || '(none)'}`);
   let decision: Decision;
-  if (mesh) decision = allow('outbound', null, `in-mesh host ${host.host}`);
+  if (mesh) decision = allow('outbound', null, inMeshHost(host.host));
   else {
-    decision = decideFor(p, workloads[0]!, host, port);
+    decision = decideFor(p, workloads[0]!, host, port, trace);
     for (let i = 1; i < workloads.length && decision.decision === 'allow'; i++) {
-      const next = decideFor(p, workloads[i]!, host, port);
+      const next = decideFor(p, workloads[i]!, host, port, trace);
       if (next.decision === 'deny') decision = next;
     }
   }

@@ -19,8 +19,18 @@ export function hostPort(bind: string, port: number): string {
   return bind.includes(':') ? `[${bind}]:${port}` : `${bind}:${port}`;
 }
 
-export function bindGrpc(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+/** One line for a failed bind: `cannot listen on ADDRESS (WHAT): the port is in use`. */
+export function listenError(address: string, what: string, err: Error): Error {
+  const m = err.message;
+  const reason = /EADDRINUSE/.test(m) ? 'the port is in use (another meshguard or program listens there; pick another with the port flag, or 0 for any free port)'
+    : /EACCES/.test(m) ? 'permission denied (ports below 1024 need privileges)'
+    : /EADDRNOTAVAIL/.test(m) ? 'no such local address'
+    : m.split('\n')[0]!;
+  return new Error(`cannot listen on ${address}${what === '' ? '' : ` (${what})`}: ${reason}`);
+}
+
+export function bindGrpc(server: grpc.Server, address: string, creds: grpc.ServerCredentials, what = ''): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(listenError(address, what, err)) : resolve(port))));
 }
 
 export function shutdownGrpc(server: grpc.Server, graceMs = 5000): Promise<void> {

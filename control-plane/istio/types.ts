@@ -1,4 +1,5 @@
 // What `render istio` produces: Kubernetes objects grouped into files, plus notes for the operator.
+import { packagePath } from '../package-root.js';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -58,7 +59,8 @@ export const DEFAULT_RENDER_OPTIONS: IstioRenderOptions = {
   namespace: 'meshguard-system',
   image: `ghcr.io/meshguard/meshguard@${PLACEHOLDER_DIGEST}`,
   wasmBaseUrl: 'https://wasm.meshguard.example/v0.1.0',
-  wasmDir: 'build/wasm',
+  /** The package's build/wasm, wherever the command runs. */
+  wasmDir: packagePath('build', 'wasm'),
   replicas: 2,
   kubernetesInventory: false,
   policyText: null,

@@ -12,21 +12,31 @@
 //    no principal → plaintext (mtls false, no SAN);
 //  - meshguard.io/direction: inbound (default) → identity then anomaly; outbound → egress
 //    (the HTTP filter; without attributes.request.http, the egress-tcp network filter on the SNI);
-//  - every request runs through the chain of the replayer's workload, whatever its
-//    meshguard.io/workload context extension names.
-// Verdict: a local reply is a deny with its status, x-meshguard-rule (null when absent) and
-// x-meshguard-reason; otherwise an allow whose rule is the x-meshguard-rule the filters set.
+//  - a Replayer is one workload's chain; policy-replay.ts picks the workload for each request.
+// Verdict: a local reply is a deny with its status, x-meshguard-rule (null when absent) and the
+// reason code x-meshguard-reason; otherwise an allow whose rule is the x-meshguard-rule the
+// identity filter set (inbound) or the rule in the egress filter's filter state (outbound).
 import { RequestFieldError, requestBodyBytes, toCheckInput } from '../authz/check-request.js';
 import { parseIP } from '../canon/ip.js';
 import type { CheckInput, PeerInput } from '../engine/request.js';
 import { CONTEXT_DIRECTION } from '../engine/request.js';
-import { FilterChain, WasmHost, type ChainRequest, type ChainResult, type Plugin, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
+import { FilterChain, WasmHost, type ChainRequest, type ChainResult, type Plugin, type StreamInfo, type StreamInfoInput } from '@meshguard/proxy-wasm-host';
+
+/** Where the egress filter leaves its verdict (proxy_set_property "meshguard_egress"). */
+const EGRESS_VERDICT = 'wasm.meshguard_egress';
 
 export interface ReplayVerdict {
   readonly decision: 'allow' | 'deny';
   readonly status: number;
   readonly rule: string | null;
   readonly reason: string;
+}
+
+/** What the filters said: the verdict and their reason code (`segment`, `no-matching-rule`…). */
+export interface FilterVerdict extends ReplayVerdict {
+  readonly code: string;
+  /** The reply's details or a description when there is no code. */
+  readonly detail: string;
 }
 
 export interface ReplayModules {
@@ -75,21 +85,29 @@ function header(pairs: readonly (readonly [string, string])[], name: string): st
   return pairs.find(([k]) => k === name)?.[1] ?? null;
 }
 
-function verdictOf(result: ChainResult, direction: 'inbound' | 'outbound'): ReplayVerdict {
+/** The egress filter's verdict in filter state: `<code>[ <rule>]`. */
+function egressState(info: StreamInfo): { code: string; rule: string | null } | null {
+  const v = info.filterState.get(EGRESS_VERDICT);
+  if (!(v instanceof Uint8Array)) return null;
+  const [code, rule] = Buffer.from(v).toString('utf8').split(' ');
+  return { code: code!, rule: rule ?? null };
+}
+
+function verdictOf(result: ChainResult, direction: 'inbound' | 'outbound'): FilterVerdict {
   const reply = result.localReply;
   if (reply) {
-    return {
-      decision: 'deny', status: reply.status, rule: header(reply.headers, 'x-meshguard-rule'),
-      reason: header(reply.headers, 'x-meshguard-reason') ?? reply.details,
-    };
+    const code = header(reply.headers, 'x-meshguard-reason') ?? '';
+    return { decision: 'deny', status: reply.status, rule: header(reply.headers, 'x-meshguard-rule'), code, detail: reply.details, reason: code || reply.details };
   }
-  if (result.reset) return { decision: 'deny', status: 503, rule: null, reason: 'a filter reset the stream' };
-  if (!result.forwarded) return { decision: 'deny', status: 503, rule: null, reason: 'a filter held the request and never continued' };
-  const h = result.forwarded.headers;
-  const rule = h.get('x-meshguard-rule') ?? null;
-  const score = h.get('x-meshguard-anomaly-score');
-  const by = direction === 'inbound' ? (rule === null ? 'allowed by default' : `allowed by segment ${rule}`) : 'allowed by egress';
-  return { decision: 'allow', status: 200, rule, reason: score === undefined ? by : `${by} (anomaly score ${score})` };
+  const failed = (detail: string): FilterVerdict => ({ decision: 'deny', status: 503, rule: null, code: '', detail, reason: detail });
+  if (result.reset) return failed('a filter reset the stream');
+  if (!result.forwarded) return failed('a filter held the request and never continued');
+  if (direction === 'outbound') {
+    const state = egressState(result.info);
+    return { decision: 'allow', status: 200, rule: state?.rule ?? null, code: state?.code ?? '', detail: 'allowed by egress', reason: 'allowed by egress' };
+  }
+  const rule = result.forwarded.headers.get('x-meshguard-rule') ?? null;
+  return { decision: 'allow', status: 200, rule, code: rule === null ? 'default-allow' : 'segment', detail: 'allowed', reason: rule === null ? 'allowed by default' : `allowed by segment ${rule}` };
 }
 
 export class Replayer {
@@ -113,15 +131,16 @@ export class Replayer {
   }
 
   /** Decides one parsed CheckRequest; throws RequestFieldError for wrong types, as `check` reports them. */
-  async decide(request: unknown): Promise<ReplayVerdict> {
+  async decide(request: unknown): Promise<FilterVerdict> {
     const input = toCheckInput(request);
     const direction = input.contextExtensions[CONTEXT_DIRECTION];
     if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
-      return { decision: 'deny', status: 403, rule: null, reason: `unknown ${CONTEXT_DIRECTION} "${direction}"` };
+      const reason = `unknown ${CONTEXT_DIRECTION} "${direction}"`;
+      return { decision: 'deny', status: 403, rule: null, reason, code: '', detail: reason };
     }
     const outbound = direction === 'outbound';
     // Fields that contradict their pseudo-headers describe no single HTTP request to replay.
-    if (input.http?.conflict !== undefined) return { decision: 'deny', status: 400, rule: null, reason: input.http.conflict };
+    if (input.http?.conflict !== undefined) return { decision: 'deny', status: 400, rule: null, reason: input.http.conflict, code: 'conflict', detail: input.http.conflict };
     const http = httpRequestOf(request, input);
     if (http === null) {
       if (!outbound) throw new RequestFieldError('attributes.request.http', 'replay runs HTTP filters: an inbound request needs it');
@@ -131,12 +150,13 @@ export class Replayer {
     return verdictOf(result, outbound ? 'outbound' : 'inbound');
   }
 
-  private decideTcp(input: CheckInput): ReplayVerdict {
+  private decideTcp(input: CheckInput): FilterVerdict {
     const connection = this.egressTcp.newTcpConnection({ info: connectionOf(input) });
     const opened = connection.newConnection();
+    const state = egressState(connection.info);
     connection.close('local');
-    return opened.close !== undefined || opened.status !== 'Continue'
-      ? { decision: 'deny', status: 403, rule: null, reason: 'egress-tcp closed the connection' }
-      : { decision: 'allow', status: 200, rule: null, reason: 'allowed by egress-tcp' };
+    const closed = opened.close !== undefined || opened.status !== 'Continue';
+    const detail = closed ? 'egress-tcp closed the connection' : 'allowed by egress-tcp';
+    return { decision: closed ? 'deny' : 'allow', status: closed ? 403 : 200, rule: state?.rule ?? null, code: state?.code ?? '', detail, reason: detail };
   }
 }

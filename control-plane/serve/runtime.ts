@@ -12,6 +12,7 @@ import type { ServeOptions } from './options.js';
 import { RuntimeOverlay } from './overlay.js';
 import { PolicyHub } from './policy-hub.js';
 import { PolicyWatcher } from './policy-watcher.js';
+import { hostPort, listenError } from '../grpc/server.js';
 
 export interface MeshguardHandle {
   readonly ports: Readonly<Record<string, number>>;
@@ -22,12 +23,15 @@ export interface MeshguardHandle {
 interface PolicyState {
   loadedAt: string | null;
   lastError: { at: string; errors: string[] } | null;
+  /** Successful reloads after the first load (= meshguard_policy_reloads_total). */
   reloads: number;
+  /** Rejected edits after the first load (= meshguard_policy_reload_failures_total). */
+  reloadFailures: number;
 }
 
-function listen(server: HttpServer, port: number, host: string): Promise<number> {
+function listen(server: HttpServer, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(hostPort(host, port), what, err)));
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
@@ -40,16 +44,23 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
       for (const w of warnings) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
       const compiled = policies.setPolicy(policy, origin);
       metrics.setPolicy(compiled.name, compiled.version);
-      if (state.loadedAt !== null) metrics.reloads.inc();
+      if (state.loadedAt !== null) {
+        metrics.reloads.inc();
+        state.reloads++;
+      }
       state.loadedAt = new Date().toISOString();
-      state.reloads++;
       logger.info({ event: 'policy_loaded', policy: compiled.name, version: compiled.version, file: compiled.file }, 'policy loaded');
     },
     onRejected(errors) {
       rejected = errors;
       const lines = errors.map(formatDiagnostic);
-      if (state.loadedAt !== null) metrics.reloadFailures.inc();
       state.lastError = { at: new Date().toISOString(), errors: lines };
+      if (state.loadedAt === null) {
+        logger.error({ event: 'policy_rejected', errors: lines }, 'the policy is not valid: there is no policy to serve');
+        return;
+      }
+      metrics.reloadFailures.inc();
+      state.reloadFailures++;
       logger.error({ event: 'policy_rejected', errors: lines }, 'policy edit rejected; the last good policy stays in force');
     },
   });
@@ -67,12 +78,12 @@ export async function startMeshguard(options: ServeOptions, logger: Logger, comp
     metrics: new Metrics(), policies: new PolicyHub(), decisions: new DecisionBus(), overlay: new RuntimeOverlay(),
     admin: new AdminRoutes(), status: new Map(),
   };
-  const state: PolicyState = { loadedAt: null, lastError: null, reloads: 0 };
+  const state: PolicyState = { loadedAt: null, lastError: null, reloads: 0, reloadFailures: 0 };
   readiness.push({ name: 'policy', check: () => (state.loadedAt === null ? 'no policy loaded' : null) });
   const watcher = await watchPolicy(ctx, state);
   ctx.status.set('policy', () => {
     const p = ctx.policies.current;
-    return { name: p.name, version: p.version, file: p.file, loadedAt: state.loadedAt, reloads: state.reloads, lastError: state.lastError };
+    return { name: p.name, version: p.version, file: p.file, loadedAt: state.loadedAt, reloads: state.reloads, reloadFailures: state.reloadFailures, lastError: state.lastError };
   });
 
   const running: RunningComponent[] = [];
@@ -88,15 +99,16 @@ export async function startMeshguard(options: ServeOptions, logger: Logger, comp
       Object.assign(ports, r.ports ?? {});
     }
     const admin = createAdminServer({
-      metrics: ctx.metrics, readiness, routes: ctx.admin,
+      metrics: ctx.metrics, readiness, routes: ctx.admin, token: options.adminToken,
       status: () => Object.fromEntries([...ctx.status].map(([name, doc]) => [name, doc()])),
     });
-    ports.admin = await listen(admin, options.adminPort, options.bind);
+    ports.admin = await listen(admin, options.adminPort, options.adminBind, 'admin, --admin-port');
     running.push({ close: () => new Promise<void>((resolve) => admin.close(() => resolve())) });
   } catch (err) {
     await closeAll();
     throw err;
   }
+  if (options.adminToken === null) logger.info({ event: 'admin_mutations_off' }, 'no admin token: admin mutations (POST /quarantine/release) are off');
   if (!options.tls) logger.warn({ event: 'plaintext' }, 'no TLS material: the ext_authz and xDS ports are plaintext and nodes are unauthenticated');
   const policy = ctx.policies.current;
   logger.info({ event: 'listening', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${k}Port`, v])), policy: policy.name, version: policy.version }, 'meshguard serving');

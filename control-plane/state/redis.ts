@@ -7,6 +7,22 @@ export type RedisClient = Redis | Cluster;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** URL schemes meshguard connects to; other forms (Sentinel, Cluster) add theirs here. */
+export const REDIS_URL_SCHEMES: readonly string[] = ['redis:', 'rediss:'];
+
+/** Why a Redis URL cannot be used, or null when it can. */
+export function redisUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `not a URL (expected ${REDIS_URL_SCHEMES.map((s) => `${s}//HOST:PORT`).join(' or ')})`;
+  }
+  if (!REDIS_URL_SCHEMES.includes(u.protocol)) return `unsupported scheme ${u.protocol} (expected ${REDIS_URL_SCHEMES.join(', ')})`;
+  if (u.hostname === '') return 'no host';
+  return null;
+}
+
 export function connectRedis(url: string, name = 'meshguard'): Redis {
   return new Redis(url, {
     connectionName: name,

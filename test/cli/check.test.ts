@@ -124,9 +124,9 @@ describe('meshguard validate', () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:7:91: .*greater than 0`)));
   });
 
-  it('reports a missing file as an error, not a crash', async () => {
+  it('reports a missing file as an I/O error (exit 2), not a crash', async () => {
     const r = await runMeshguard(['validate', '/nonexistent/policy.yaml']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^\/nonexistent\/policy\.yaml:1:1: cannot read policy: no such file/);
   });
 });

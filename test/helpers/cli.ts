@@ -11,9 +11,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runMeshguard(args: string[], stdin?: string): Promise<RunResult> {
+export function runMeshguard(args: string[], stdin?: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MESHGUARD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MESHGUARD, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

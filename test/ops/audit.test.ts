@@ -232,14 +232,14 @@ describe('meshguard audit (CLI)', () => {
     expect(JSON.parse(s.stdout)).toMatchObject({ version: '2.1.0', runs: [{ tool: { driver: { name: 'meshguard' } } }] });
   });
 
-  it('usage errors exit 2; an invalid policy exits 2 with its diagnostics', async () => {
+  it('usage errors exit 2; an invalid policy exits 1 with its diagnostics', async () => {
     expect((await runMeshguard(['audit', '--policy', OVERLAP, '--format', 'xml'])).code).toBe(2);
     expect((await runMeshguard(['audit', '--policy', OVERLAP, '--fail-on', 'severe'])).code).toBe(2);
     expect((await runMeshguard(['audit', '--policy', OVERLAP, '--manifests', '/nonexistent'])).code).toBe(2);
     const bad = join(await mkdtemp(join(tmpdir(), 'mg-')), 'bad.yaml');
     await writeFile(bad, HEAD + '  workloads: [{ name: A, namespace: n }]\n');
     const r = await runMeshguard(['audit', '--policy', bad]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.yaml:6:\d+: .*MG_ERR_POLICY_NAME/);
   });
 });

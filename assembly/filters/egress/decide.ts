@@ -97,3 +97,4 @@ export function decideEgress(config: EgressConfig, request: EgressRequest, verdi
   }
   verdict.set(false, null, "no-matching-rule");
 }
+

@@ -5,6 +5,7 @@ import { canonicalHost, canonicalSni } from "../../lib/host";
 import { DenyReply } from "../common/deny_reply";
 import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort, SNI } from "../common/request_facts";
 import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "./decide";
+import { recordVerdict } from "./verdict_state";
 import { EgressRoot } from "./root";
 
 const AUTHORITY = ByteBuf.fromString(":authority");
@@ -93,6 +94,7 @@ export class EgressHttpStream extends HttpContext {
 
     decideEgress(config, request, verdict);
     root.count(verdict);
+    recordVerdict(verdict);
     if (verdict.allow) return HeadersStatus.Continue;
     if (logEnabled(LogLevel.Debug)) {
       logBytes(LogLevel.Debug, "meshguard egress: 403 " + verdict.reason + " authority=", authority.length > 0 ? authority : sni);

@@ -9,6 +9,7 @@ import {
 import { canonicalSni } from "../../lib/host";
 import { DESTINATION_ADDRESS, readAddressIp, readDestinationPort, SNI } from "../common/request_facts";
 import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "./decide";
+import { recordVerdict } from "./verdict_state";
 import { EgressRoot } from "./root";
 
 const sni = new ByteBuf(256);
@@ -39,6 +40,7 @@ export class EgressTcpStream extends StreamContext {
     request.port = port != 0 ? port : readDestinationPort();
     decideEgress(config, request, verdict);
     root.count(verdict);
+    recordVerdict(verdict);
     if (verdict.allow) return FilterStatus.Continue;
     return this.deny(verdict.reason);
   }

@@ -24,7 +24,7 @@ export function authzComponent(rateLimits: RateLimitStore = new LocalRateLimitSt
       const unsubscribeModels = ctx.overlay.subscribe((state) => a.setModel(state.model));
       const server = new grpc.Server({ 'grpc.max_concurrent_streams': 1_000_000 });
       addAuthzService(server, { authorizer: a, metrics: ctx.metrics, logger: ctx.logger, allowLogSample: ctx.options.allowLogSample, decisions: ctx.decisions });
-      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.authzPort), serverCredentials(ctx.options.tls));
+      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.authzPort), serverCredentials(ctx.options.tls), 'ext_authz, --authz-port');
       ctx.status.set('rateLimits', () => ({ store: rateLimits.kind }));
       return {
         ports: { authz: port },

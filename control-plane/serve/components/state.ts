@@ -34,8 +34,9 @@ export function stateComponent(): StateComponent {
     async start(ctx: ServeContext) {
       const url = ctx.options.redisUrl;
       if (url === null) {
-        ctx.logger.warn({ event: 'redis_disabled' }, 'no Redis: rate limits are per process');
-        ctx.readiness.push({ name: 'redis', check: () => null, degraded: () => 'disabled; rate limits are per process' });
+        // Asked for (--redis none): ready, not degraded; /status and the log say what it means.
+        ctx.logger.info({ event: 'redis_disabled' }, 'Redis off (--redis none): rate limits, quarantine counts and learning are per process');
+        ctx.status.set('redis', () => ({ url: null, status: 'off', degraded: false }));
         return { close: async () => undefined };
       }
       const registers = [ctx.metrics.registry];

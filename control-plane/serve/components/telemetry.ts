@@ -130,7 +130,7 @@ export function telemetryComponent(state: StateComponent): Component {
       };
       const onDecision = decisionRecorder(ctx, submit);
       ctx.decisions.on('decision', onDecision);
-      ctx.admin.post('/telemetry', telemetryEndpoint(submit));
+      ctx.admin.ingest('/telemetry', telemetryEndpoint(submit));
       ctx.admin.get('/anomaly/model', (_req, res) => {
         const m = ctx.overlay.current.model;
         sendJson(res, 200, m ? { version: m.version, routes: Object.fromEntries(Object.entries(m.routes).map(([k, r]) => [k, { count: r.count, mode: r.mode }])) } : { version: null, routes: {} });

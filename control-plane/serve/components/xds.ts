@@ -59,7 +59,7 @@ export function xdsComponent(): Component {
       });
       addXdsServices(server, { watcher: cache, callbacks: status, logger: ctx.logger, tls: tls !== null, policy: () => cache.policy });
       if (ctx.options.xdsPort === null) throw new Error('the xDS component needs an --xds-port');
-      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.xdsPort), serverCredentials(tls));
+      const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.xdsPort), serverCredentials(tls), 'xDS, --xds-port');
       ctx.admin.get('/xds/nodes', (_req, res) => sendJson(res, 200, status.snapshot()));
       ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, authenticated: tls !== null, nodes: status.snapshot().nodes }));
       if (!tls) ctx.logger.warn({ event: 'xds_unauthenticated' }, 'xDS is plaintext: nodes are not authenticated and are served the workload their metadata names');
