@@ -1,4 +1,5 @@
 // `meshguard serve`: runs until SIGTERM/SIGINT, then shuts down gracefully.
+import * as grpc from '@grpc/grpc-js';
 import { packagePath } from '../package-root.js';
 import { authzComponent } from '../serve/components/authz.js';
 import { stateComponent } from '../serve/components/state.js';
@@ -84,6 +85,8 @@ async function serve(args: ParsedArgs): Promise<number> {
     xds: xdsEnvironment(),
   };
   const logger = createLogger();
+  // grpc-js's own messages (e.g. its line before a failed bind) go to the log, not to stderr.
+  grpc.setLogger({ error: (...a: unknown[]) => logger.warn({ event: 'grpc', message: a.join(' ') }), info: () => undefined, debug: () => undefined });
   let handle;
   try {
     handle = await startMeshguard(options, logger, components(args.flag('kubernetes'), options.xdsPort !== null));

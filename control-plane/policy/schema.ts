@@ -157,6 +157,24 @@ export const policySchema = {
   },
 } as const;
 
+/** Where the published copy lives (schema/meshpolicy.schema.json) and what it is called. */
+export const SCHEMA_ID = 'https://meshguard.io/schema/meshpolicy.schema.json';
+
+/**
+ * The schema as published in schema/meshpolicy.schema.json for editors (YAML language server:
+ * `# yaml-language-server: $schema=…`): the same object `validate` checks with, plus its name.
+ * test/unit/schema.test.ts fails when the file differs; `npm run schema` rewrites it.
+ */
+export function publishedSchema(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: SCHEMA_ID,
+    title: 'meshguard MeshPolicy',
+    description: 'One policy for meshguard: segments (inbound allow rules by SPIFFE identity), egress rules, blocklist, anomaly scoring and quarantine. Reference: docs/policy-reference.md.',
+    ...policySchema,
+  };
+}
+
 export interface SchemaIssue {
   readonly path: (string | number)[];
   readonly message: string;

@@ -57,7 +57,7 @@ describe('hot reload', () => {
     const before = (await httpGet(serve.adminPort, '/metrics')).body;
     writeFileSync(file, original.replace('inbound: deny', 'inbound: perhaps').replace('paths: ["/api/*", "/healthz"]', 'paths: ["/healthz"]'));
     const rejected = await serve.waitForLog((l) => l.event === 'policy_rejected');
-    expect(JSON.stringify(rejected.errors)).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}:10:14: .*must be one of: allow, deny`));
+    expect(JSON.stringify(rejected.errors)).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}:11:14: .*must be one of: allow, deny`));
     expect(await allowed('/orders')).toBe(true);
     expect(await allowed('/api/x')).toBe(true);
     const after = (await httpGet(serve.adminPort, '/metrics')).body;
