@@ -8,10 +8,10 @@ export interface ServeOptions {
   readonly policyFile: string;
   /** Where the ext_authz and xDS ports listen. */
   readonly bind: string;
-  /** Where the admin port listens (default 127.0.0.1: it serves /metrics, /status and the live view). */
-  readonly adminBind: string;
-  /** The bearer token admin mutations need; null: mutations are off. */
-  readonly adminToken: string | null;
+  /** Where the admin port listens; absent: 127.0.0.1 (it serves /metrics, /status and the live view). */
+  readonly adminBind?: string;
+  /** The bearer token admin mutations need; absent or null: mutations are off. */
+  readonly adminToken?: string | null;
   readonly authzPort: number;
   readonly adminPort: number;
   /** null (`--xds-port none`): no xDS server, and its modules and protos are never loaded. */

@@ -99,16 +99,16 @@ export async function startMeshguard(options: ServeOptions, logger: Logger, comp
       Object.assign(ports, r.ports ?? {});
     }
     const admin = createAdminServer({
-      metrics: ctx.metrics, readiness, routes: ctx.admin, token: options.adminToken,
+      metrics: ctx.metrics, readiness, routes: ctx.admin, token: options.adminToken ?? null,
       status: () => Object.fromEntries([...ctx.status].map(([name, doc]) => [name, doc()])),
     });
-    ports.admin = await listen(admin, options.adminPort, options.adminBind, 'admin, --admin-port');
+    ports.admin = await listen(admin, options.adminPort, options.adminBind ?? '127.0.0.1', 'admin, --admin-port');
     running.push({ close: () => new Promise<void>((resolve) => admin.close(() => resolve())) });
   } catch (err) {
     await closeAll();
     throw err;
   }
-  if (options.adminToken === null) logger.info({ event: 'admin_mutations_off' }, 'no admin token: admin mutations (POST /quarantine/release) are off');
+  if ((options.adminToken ?? null) === null) logger.info({ event: 'admin_mutations_off' }, 'no admin token: admin mutations (POST /quarantine/release) are off');
   if (!options.tls) logger.warn({ event: 'plaintext' }, 'no TLS material: the ext_authz and xDS ports are plaintext and nodes are unauthenticated');
   const policy = ctx.policies.current;
   logger.info({ event: 'listening', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${k}Port`, v])), policy: policy.name, version: policy.version }, 'meshguard serving');

@@ -87,7 +87,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   try {
     const logger = pino({ level: o.logLevel ?? process.env.MESHGUARD_LOG_LEVEL ?? 'silent' }, pino.destination(2));
     const meshguard = await startMeshguard({
-      policyFile: o.policyFile, bind: '127.0.0.1', adminBind: '127.0.0.1', adminToken: null, authzPort: 0, adminPort: 0, xdsPort: 0,
+      policyFile: o.policyFile, bind: '127.0.0.1', authzPort: 0, adminPort: 0, xdsPort: 0,
       redisUrl: o.redisUrl ?? null, tls: null, allowLogSample: 0,
       xds: { authzAddress: null, wasmBaseUrl: null, wasmBuildDir: o.wasmDir, debounceMs: null },
     }, logger, components());
