@@ -1,6 +1,7 @@
 // Options of `meshguard serve`, as the CLI parses them.
 
 import type { TlsFiles } from '../grpc/server.js';
+import type { NodeInfo, Snapshot } from '../xds/contracts.js';
 
 export type { TlsFiles };
 
@@ -32,4 +33,10 @@ export interface XdsServeOptions {
   readonly wasmBuildDir: string | null;
   /** How long a burst of policy edits is collected into one push (MESHGUARD_XDS_DEBOUNCE_MS); null: the default. */
   readonly debounceMs: number | null;
+  /**
+   * Tests only: rewrites every snapshot before it is served, so that a test can make a real Envoy
+   * reject a resource (test/envoy/xds-nack.test.ts). No flag or environment variable sets it; the
+   * CLI never does.
+   */
+  readonly rewriteSnapshotForTests?: (snapshot: Snapshot, node: NodeInfo) => Snapshot;
 }

@@ -42,7 +42,7 @@ export class SnapshotCache implements ConfigWatcher {
 
   constructor(
     private current: CompiledPolicy,
-    private readonly builder: SnapshotBuilder,
+    private readonly builder: Pick<SnapshotBuilder, 'build' | 'forget' | 'reset'>,
     private readonly options: CacheOptions = DEFAULT_CACHE_OPTIONS,
     private readonly onRebuilt: ((report: RebuildReport) => void) | null = null,
   ) {}

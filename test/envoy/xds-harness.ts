@@ -9,7 +9,13 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import type { EnvoyProcess } from '../../control-plane/envoy/process.js';
+import { authzComponent } from '../../control-plane/serve/components/authz.js';
+import { stateComponent } from '../../control-plane/serve/components/state.js';
+import { xdsComponent } from '../../control-plane/serve/components/xds.js';
+import type { XdsServeOptions } from '../../control-plane/serve/options.js';
+import { startMeshguard } from '../../control-plane/serve/runtime.js';
 import { runMeshguard } from '../helpers/cli.js';
 import { envoy } from '../helpers/envoy.js';
 import { freePort } from '../helpers/net.js';
@@ -22,6 +28,20 @@ const WASM_DIR = join(process.cwd(), 'build', 'wasm');
 
 export const idOf = (workload: string) => `spiffe://cluster.local/ns/${workload.split('/')[0]}/sa/${workload.split('/')[1]}`;
 
+/** The ports of a `serve`, a child process (ServeProcess) or in this process (InProcessServe). */
+export interface ServeEndpoints {
+  readonly xdsPort: number;
+  readonly authzPort: number;
+  readonly adminPort: number;
+}
+
+/** `serve` run as a library in the test's process (for ServeOptions that no flag sets). */
+export interface InProcessServe extends ServeEndpoints {
+  /** Every log line so far. */
+  readonly logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
 export interface SidecarOptions {
   readonly delta?: boolean;
   /** The identity in the node's certificate (default: the workload's). */
@@ -31,7 +51,7 @@ export interface SidecarOptions {
   readonly outboundPort?: number;
   readonly dnsResolver?: string;
   /** Another replica to connect to (default: the fixture's serve). */
-  readonly serve?: ServeProcess;
+  readonly serve?: ServeEndpoints;
   /** Reuse these certificates (and their directory) instead of issuing new ones. */
   readonly certs?: CertFiles;
   /** The ext_authz port the sidecar uses (default: its replica's). */
@@ -61,7 +81,7 @@ export class MeshFixture {
   readonly policyFile = join(this.dir, 'policy.yaml');
   readonly ca = new TestCa(join(this.dir, 'pki'));
   readonly meshguardCerts = this.ca.issue('meshguard', MESHGUARD_ID);
-  private readonly replicas: ServeProcess[] = [];
+  private readonly replicas: (ServeProcess | InProcessServe)[] = [];
   private issued = 0;
   serve!: ServeProcess;
 
@@ -78,6 +98,26 @@ export class MeshFixture {
     const c = this.meshguardCerts;
     const serve = await startServe(['--xds-port', String(xds), '--authz-port', String(authz), '--redis', 'none', '--policy', this.policyFile,
       '--tls-cert', c.cert, '--tls-key', c.key, '--tls-ca', c.ca], { MESHGUARD_XDS_DEBOUNCE_MS: '20' });
+    this.replicas.push(serve);
+    return serve;
+  }
+
+  /**
+   * Writes the policy and runs `serve` in this process with mTLS (ext_authz and xDS, no Redis), with
+   * xDS settings a test chooses (`rewriteSnapshotForTests`, which no flag or variable reaches).
+   */
+  async startInProcess(policy: string, xds: Partial<XdsServeOptions> = {}): Promise<InProcessServe> {
+    writeFileSync(this.policyFile, policy);
+    const logs: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const c = this.meshguardCerts;
+    const state = stateComponent();
+    const handle = await startMeshguard({
+      policyFile: this.policyFile, bind: '127.0.0.1', authzPort: 0, adminPort: 0, xdsPort: 0, redisUrl: null,
+      tls: { cert: c.cert, key: c.key, ca: c.ca }, allowLogSample: 0,
+      xds: { authzAddress: null, wasmBaseUrl: null, wasmBuildDir: null, debounceMs: 20, ...xds },
+    }, logger, [state, authzComponent(state.rateLimits), xdsComponent()]);
+    const serve: InProcessServe = { xdsPort: handle.ports.xds!, authzPort: handle.ports.authz!, adminPort: handle.ports.admin!, logs, stop: () => handle.close() };
     this.replicas.push(serve);
     return serve;
   }
@@ -107,7 +147,7 @@ export class MeshFixture {
     return { envoy: proxy, workload, bootstrap: rendered.stdout, certs, outboundPort: o.outboundPort };
   }
 
-  async nodes(serve = this.serve): Promise<NodeDoc[]> {
+  async nodes(serve: ServeEndpoints = this.serve): Promise<NodeDoc[]> {
     return (JSON.parse((await httpGet(serve.adminPort, '/xds/nodes')).body) as { nodes: NodeDoc[] }).nodes;
   }
 

@@ -41,7 +41,11 @@ export function xdsComponent(): Component {
         wasm: loadWasmSource({ baseUrl: ctx.options.xds.wasmBaseUrl, dir: ctx.options.xds.wasmBuildDir }),
         runtime: () => ctx.overlay.current,
       });
-      const cache = new SnapshotCache(ctx.policies.current, builder, { ...DEFAULT_CACHE_OPTIONS, debounceMs: ctx.options.xds.debounceMs ?? DEFAULT_CACHE_OPTIONS.debounceMs }, (r) => ctx.logger.info({
+      const rewrite = ctx.options.xds.rewriteSnapshotForTests;
+      const source = rewrite
+        ? { build: (...a: Parameters<SnapshotBuilder['build']>) => rewrite(builder.build(...a), a[1]), forget: (k: string) => builder.forget(k), reset: () => builder.reset() }
+        : builder;
+      const cache = new SnapshotCache(ctx.policies.current, source, { ...DEFAULT_CACHE_OPTIONS, debounceMs: ctx.options.xds.debounceMs ?? DEFAULT_CACHE_OPTIONS.debounceMs }, (r) => ctx.logger.info({
         event: 'xds_push', policyVersion: r.policyVersion, snapshots: r.keys, waitedMs: r.startedAt - r.editAt, buildMs: Math.round(r.tookMs),
         startedAt: new Date(r.startedAt).toISOString(),
       }, 'policy change pushed to every connected node'));
