@@ -121,7 +121,7 @@ class OneSidecar implements Decider {
     const named = (request as { attributes?: { contextExtensions?: Record<string, unknown>; context_extensions?: Record<string, unknown> } })?.attributes;
     const workload = (named?.contextExtensions ?? named?.context_extensions)?.[CONTEXT_WORKLOAD];
     if (typeof workload === 'string' && workload !== this.workload) {
-      throw new RequestFieldError(`attributes.contextExtensions.${CONTEXT_WORKLOAD}`, `names ${workload}; --envoy runs the sidecar of ${this.workload} only`);
+      throw new RequestFieldError(`attributes.contextExtensions["${CONTEXT_WORKLOAD}"]`, `names ${workload}; --envoy runs the sidecar of ${this.workload} only`);
     }
     return this.envoy.decide(request);
   }

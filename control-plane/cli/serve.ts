@@ -78,7 +78,7 @@ async function serve(args: ParsedArgs): Promise<number> {
     adminToken: await adminToken(args.string('admin-token-file')),
     authzPort: args.port('authz-port', 9001),
     adminPort: args.port('admin-port', 9901),
-    xdsPort: args.string('xds-port') === 'none' ? null : args.port('xds-port', 18000),
+    xdsPort: args.portOrNone('xds-port', 18000),
     redisUrl: redisUrl(args.string('redis')),
     tls: tlsFiles(args),
     allowLogSample: sample,

@@ -72,6 +72,14 @@ export class ParsedArgs {
     if (!/^[0-9]+$/.test(v) || Number(v) > 65535) throw new UsageError(`--${name} must be a port number (0-65535), not "${v}"`);
     return Number(v);
   }
+
+  /** A port number, `none` (null: that server is not run), or the fallback when absent. */
+  portOrNone(name: string, fallback: number): number | null {
+    const v = this.string(name);
+    if (v === 'none') return null;
+    if (v !== undefined && (!/^[0-9]+$/.test(v) || Number(v) > 65535)) throw new UsageError(`--${name} must be a port number (0-65535) or none, not "${v}"`);
+    return this.port(name, fallback);
+  }
 }
 
 export const HELP_FLAG: FlagSpec = { name: 'help', help: 'show this help and exit' };

@@ -39,6 +39,6 @@ describe('meshguard render envoy', () => {
   it('refuses an unknown workload', async () => {
     const r = await runMeshguard(['render', 'envoy', '--policy', 'examples/shop.yaml', '--workload', 'shop/nope']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no workload "shop/nope"');
+    expect(r.stderr).toContain('--workload shop/nope: no such workload in the policy');
   });
 });

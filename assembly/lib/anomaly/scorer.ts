@@ -89,6 +89,7 @@ export class Scorer {
   private lowered: ByteBuf = new ByteBuf(256);
   private compact: ByteBuf = new ByteBuf(256);
   private normalized: ByteBuf = new ByteBuf(256);
+  private pathText: ByteBuf = new ByteBuf(256);
   private sql: SqlResult = new SqlResult();
   private detail: ByteBuf = new ByteBuf(24);
   private seen: StaticArray<i32> = new StaticArray<i32>(0);
@@ -122,7 +123,12 @@ export class Scorer {
     const q = path.indexOf(63);
     const p = fields.add(F_PATH);
     if (p !== null) {
-      p.value.append(path.ptr, q < 0 ? path.length : q);
+      // The path as segmentation decides on it and as Envoy (normalize_path, merge_slashes) hands
+      // it to the filters: dot segments and repeated slashes are gone before any detector runs, so
+      // check, replay and Envoy score the same text. A path normalization rejects is a 400 before
+      // the score matters; it is scored raw.
+      if (normalizePath(path.ptr, path.length, this.pathText) == PathError.None) p.value.appendBuf(this.pathText);
+      else p.value.append(path.ptr, q < 0 ? path.length : q);
       p.plusIsSpace = true;
     }
     if (q >= 0) addPairs(path.ptr, q + 1, path.length, 38, F_QUERY, fields);
