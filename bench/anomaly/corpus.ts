@@ -4,7 +4,8 @@
 // injected where input arrives: query values, JSON body fields, form fields, path segments,
 // headers and cookies, under several encodings. Deterministic (seeded).
 //
-// Splits: benign `train` (the model learns from it), `dev` and `heldout` (different seeds);
+// Splits: benign `train` (the model learns from it), `dev` and `heldout` (different seeds; the
+// held-out benign prose is its own list of hard negatives, HELDOUT_PROSE);
 // attacks by a hash of the payload string: `dev` (tuning) and `heldout` (≈30%, measured only).
 import type { HttpInput } from '../../control-plane/engine/request.js';
 import { PAYLOADS, PROTOCOL, type Family } from './payloads.js';
@@ -52,14 +53,29 @@ const PROSE = [
   'My dad said: "select wisely"', 'C:\\Users\\me\\Desktop photo attached', 'price $19.99 & free shipping', 'vs. the old model {v2}', "it's 'okay' or 'fine' I guess", 'Used it at the cat show; cat approved',
   'bought for my son; id card holder fits', 'sleep mask is great, sleep 8 hours now', '${price} looked wrong on the page', 'Looks like <b>bold</b> text in the description',
 ];
+/**
+ * Hard negatives of the held-out split only: the model never trains on them and tuning never looked
+ * at them, so the held-out false-positive rate is measured on text the scorer has not seen.
+ */
+const HELDOUT_PROSE = [
+  'Union Square store: is it open on Sunday?', 'Please drop the table lamp at the back door', 'select all that apply: red, blue', "We're 'delighted' with the order",
+  'She asked "where from?" and I said Lyon', 'Delete my old address, please; use the new one', "the script for my daughter's play needs a red cape", 'Alert: the zipper broke after 2 days :-(',
+  'insert the batteries (AA x 2) before use', 'Update: arrived today, 1 day late', 'cat & mouse toy set', 'AND/OR gate kit for kids', 'sleep well: 100% silk pillowcase',
+  'ping pong paddles (set of 4)', 'echo dot stand, white', '--- best purchase this year ---', 'size 10/11; width: wide', '1/2 price? #deal', 'between 5\' 6" and 5\' 8" tall: M fits',
+  'My kid typed <3 <3 in the note', '{gift wrap} please', 'color = navy || black', 'Is 2>1? my son asks', 'return label at https://shop.example/help/returns', 'C:/Photos/img_001.jpg attached',
+  "grandpa's 80th; 'happy birthday' card inside", 'Java & JavaScript book bundle', 'The Matrix (1999) DVD, region 2', "Where's my order #12345?", "no onions -- just kidding, it's a jacket",
+  'admin of our local club ordered these', 'null and void, the warranty says', 'Set of 3: small, medium & large', 'from 9am to 5pm; closed on holidays', 'Order by Friday for Christmas delivery',
+  'Select Comfort mattress topper, queen', 'The union of art and function', 'exec chair, black leather', 'Function over form; works great', "I had to 'update' my review: still good",
+  'Sleep(ing) bag, -5°C rated', 'Where 1 size fits all, this one does', "table of contents: 'Getting started', 'Care'", 'Drop-in replacement for the old filter', 'Shell jacket, waterproof (10k/10k)',
+];
 const CATEGORIES = ['shoes', 'outdoor', 'kids', 'home', 'garden', 'electronics', 'books', 'sports'];
 const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15', 'okhttp/4.12.0', 'python-requests/2.32.3', 'shop-mobile/3.4.1 (Android 14)'];
 const NEXT = ['/account', '/orders', '/cart', '/', '/products/42', '/account/settings?tab=profile'];
 const AVATARS = ['https://cdn.shop.example/a/1.png', 'https://images.example.org/u/77.jpg', 'https://gravatar.example.com/avatar/abc123?s=80'];
 const DOCS = ['manual.pdf', 'sizing-guide.pdf', 'returns.html', 'warranty/en.pdf', 'care/wool.txt'];
 
-function text(r: () => number): string {
-  return r() < 0.35 ? pick(r, PROSE) : Array.from({ length: int(r, 1, 4) }, () => pick(r, WORDS)).join(' ');
+function text(r: () => number, prose: readonly string[] = PROSE): string {
+  return r() < 0.35 ? pick(r, prose) : Array.from({ length: int(r, 1, 4) }, () => pick(r, WORDS)).join(' ');
 }
 
 function headers(r: () => number, extra: Record<string, string> = {}): Record<string, string> {
@@ -70,23 +86,24 @@ const get = (path: string, h: Record<string, string>): HttpInput => ({ method: '
 const post = (path: string, h: Record<string, string>, type: string, body: string): HttpInput => ({ method: 'POST', path, host: 'shop', scheme: 'http', headers: { ...h, 'content-type': type }, body });
 
 /** A request of one API; `v` replaces the user input (an injected payload). */
-type Api = (r: () => number, v?: string) => { workload: string; http: HttpInput };
+type Api = (r: () => number, v?: string, prose?: readonly string[]) => { workload: string; http: HttpInput };
 
 const APIS: readonly Api[] = [
-  (r, v) => ({ workload: 'shop/catalog', http: get(`/api/products?category=${pick(r, CATEGORIES)}&page=${int(r, 1, 40)}&sort=${pick(r, ['price', 'name', 'rating'])}&q=${v ?? enc(text(r))}`, headers(r)) }),
+  (r, v, p) => ({ workload: 'shop/catalog', http: get(`/api/products?category=${pick(r, CATEGORIES)}&page=${int(r, 1, 40)}&sort=${pick(r, ['price', 'name', 'rating'])}&q=${v ?? enc(text(r, p))}`, headers(r)) }),
   (r, v) => ({ workload: 'shop/catalog', http: get(`/api/products/${v ?? int(r, 1, 99999)}`, headers(r)) }),
-  (r, v) => ({ workload: 'shop/reviews', http: post(`/api/products/${int(r, 1, 9999)}/reviews`, headers(r), 'application/json', JSON.stringify({ rating: int(r, 1, 5), title: pick(r, ['Great', 'Nice', 'Meh', 'Love it', "Didn't fit"]), text: v ?? text(r) })) }),
-  (r, v) => ({ workload: 'shop/orders', http: post('/api/orders', headers(r), 'application/json', JSON.stringify({ productId: int(r, 1, 5000), quantity: int(r, 1, 5), note: v ?? (r() < 0.5 ? '' : text(r)), coupon: r() < 0.3 ? `SAVE${int(r, 5, 30)}` : '', address: { city: pick(r, ['Berlin', 'Lyon', "L'Aquila", 'New York']), zip: String(int(r, 10000, 99999)) } })) }),
+  (r, v, p) => ({ workload: 'shop/reviews', http: post(`/api/products/${int(r, 1, 9999)}/reviews`, headers(r), 'application/json', JSON.stringify({ rating: int(r, 1, 5), title: pick(r, ['Great', 'Nice', 'Meh', 'Love it', "Didn't fit"]), text: v ?? text(r, p) })) }),
+  (r, v, p) => ({ workload: 'shop/orders', http: post('/api/orders', headers(r), 'application/json', JSON.stringify({ productId: int(r, 1, 5000), quantity: int(r, 1, 5), note: v ?? (r() < 0.5 ? '' : text(r, p)), coupon: r() < 0.3 ? `SAVE${int(r, 5, 30)}` : '', address: { city: pick(r, ['Berlin', 'Lyon', "L'Aquila", 'New York']), zip: String(int(r, 10000, 99999)) } })) }),
   (r, v) => ({ workload: 'shop/auth', http: post('/login', headers(r), 'application/x-www-form-urlencoded', `username=${v ?? enc(`user${int(r, 1, 9999)}`)}&password=${enc(hex(r, int(r, 10, 16)))}`) }),
   (r, v) => ({ workload: 'shop/auth', http: get(`/login?next=${v ?? enc(pick(r, NEXT))}`, headers(r)) }),
   (r, v) => ({ workload: 'shop/users', http: get(`/api/users/${int(r, 1, 99999)}/avatar?url=${v ?? enc(pick(r, AVATARS))}`, headers(r)) }),
   (r, v) => ({ workload: 'shop/docs', http: get(`/api/docs?file=${v ?? enc(pick(r, DOCS))}&lang=${pick(r, ['en', 'de', 'fr'])}`, headers(r)) }),
-  (r, v) => ({ workload: 'shop/search', http: get(`/search?q=${v ?? enc(text(r))}&lang=${pick(r, ['en', 'de', 'fr'])}`, headers(r, { referer: 'https://shop.example/' })) }),
+  (r, v, p) => ({ workload: 'shop/search', http: get(`/search?q=${v ?? enc(text(r, p))}&lang=${pick(r, ['en', 'de', 'fr'])}`, headers(r, { referer: 'https://shop.example/' })) }),
 ];
 
 export function benign(n: number, seed: number, split: Split): LabelledRequest[] {
   const r = prng(seed);
-  return Array.from({ length: n }, (_, i) => ({ id: `${split}-benign-${i}`, ...pick(r, APIS)(r), attack: null, split }));
+  const prose = split === 'heldout' ? HELDOUT_PROSE : PROSE;
+  return Array.from({ length: n }, (_, i) => ({ id: `${split}-benign-${i}`, ...pick(r, APIS)(r, undefined, prose), attack: null, split }));
 }
 
 /** Encodings an attacker uses to slip past matching; applied to the payload as placed in a URL. */
