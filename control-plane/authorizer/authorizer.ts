@@ -14,6 +14,11 @@ import type { Trace } from '../engine/trace.js';
 export interface AnomalyScore {
   readonly score: number;
   readonly hits: readonly string[];
+  /**
+   * The score reaches the policy's threshold where it counts (the detectors anywhere, the learned
+   * part on routes promoted to enforce): denied in enforce mode, reported in monitor mode.
+   */
+  readonly flagged: boolean;
 }
 
 export interface AuthzResult extends Verdict {
@@ -120,9 +125,9 @@ export class Authorizer {
       return result(d, input, null);
     }
     const s = scoreWithModel(input.http, input.contextExtensions[CONTEXT_WORKLOAD] ?? null, this.model);
-    const anomaly: AnomalyScore = { score: s.score, hits: s.hits };
     const threshold = policy.anomaly.threshold;
     const enforced = s.detectorScore >= threshold || (s.mode === 'enforce' && s.score >= threshold);
+    const anomaly: AnomalyScore = { score: s.score, hits: s.hits, flagged: enforced };
     trace?.step(9, 'anomaly', mode === 'enforce' && enforced ? 'deny' : 'pass',
       `anomaly.mode ${mode}, score ${s.score} (detectors ${s.detectorScore}${s.hits.length > 0 ? `: ${s.hits.join(', ')}` : ''}), threshold ${threshold}${enforced ? (mode === 'enforce' ? ': denied' : ': reported, not denied (monitor)') : ''}`);
     if (mode === 'enforce' && enforced) {

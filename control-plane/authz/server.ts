@@ -29,16 +29,25 @@ export interface AuthzServiceOptions {
   readonly decisions?: DecisionSink;
 }
 
+/** At most this many anomaly hits in a log line (each cut to MAX_ECHO): the score says the rest. */
+const MAX_LOGGED_HITS = 16;
+
 function logDecision(o: AuthzServiceOptions, input: CheckInput, result: AuthzResult): void {
-  if (result.decision === 'allow' && (o.allowLogSample <= 0 || Math.random() >= o.allowLogSample)) return;
+  // An allowed request whose anomaly score reaches the threshold (monitor mode, or a learned score
+  // on a route still in monitor) is always logged, with its hits: it is what monitor mode is for.
+  const anomalous = result.decision === 'allow' && result.anomaly !== null && result.anomaly.flagged;
+  if (result.decision === 'allow' && !anomalous && (o.allowLogSample <= 0 || Math.random() >= o.allowLogSample)) return;
   // Request values are cut to MAX_ECHO (canon/echo.ts): a megabyte path must not make a megabyte log line.
   const fields = {
     event: 'decision', decision: result.decision, status: result.status, rule: result.rule, reason: echo(result.reason),
     direction: result.direction, source: echoOrNull(result.source || null), sourceAddress: echoOrNull(input.source.address),
     workload: echoOrNull(input.contextExtensions['meshguard.io/workload']), method: echoOrNull(input.http?.method),
     path: echoOrNull(input.http?.path), host: echoOrNull(input.http?.host), anomalyScore: result.anomaly?.score ?? null,
+    anomalyHits: result.anomaly ? result.anomaly.hits.slice(0, MAX_LOGGED_HITS).map((h) => echo(h)) : null,
+    anomalyFlagged: result.anomaly?.flagged ?? false,
   };
   if (result.decision === 'deny') o.logger.warn(fields, 'denied');
+  else if (anomalous) o.logger.warn(fields, 'anomalous, allowed (monitor)');
   else o.logger.info(fields, 'allowed');
 }
 

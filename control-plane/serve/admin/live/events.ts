@@ -20,7 +20,15 @@ export interface LiveDecision {
   readonly method: string;
   readonly path: string;
   readonly host: string;
+  /** The anomaly score (null: not scored, e.g. anomaly.mode off, outbound or denied earlier). */
+  readonly score: number | null;
+  /** What contributed to the score (detector ids with their field, model hits), at most MAX_LIVE_HITS. */
+  readonly hits: readonly string[];
+  /** The score reaches the threshold: denied in enforce mode, only reported in monitor mode. */
+  readonly flagged: boolean;
 }
+
+const MAX_LIVE_HITS = 16;
 
 export function toLiveDecision(e: DecisionEvent, policy: CompiledPolicy): LiveDecision {
   const ext = e.input.contextExtensions;
@@ -32,6 +40,8 @@ export function toLiveDecision(e: DecisionEvent, policy: CompiledPolicy): LiveDe
     at: e.at, decision: e.result.decision, status: e.result.status, rule: e.result.rule, reason: e.result.reason,
     direction: e.result.direction, source: e.input.source.principal || e.input.source.address || '',
     workload, method: http?.method ?? '', path: (http?.path ?? '').slice(0, 512), host: (http?.host ?? '').slice(0, 256),
+    score: e.result.anomaly?.score ?? null, hits: (e.result.anomaly?.hits ?? []).slice(0, MAX_LIVE_HITS).map((h) => h.slice(0, 200)),
+    flagged: e.result.anomaly?.flagged ?? false,
   };
 }
 

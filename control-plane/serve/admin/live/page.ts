@@ -33,7 +33,7 @@ export const LIVE_HTML = `<!doctype html>
     </form>
     <div class="scroll">
       <table id="verdicts">
-        <thead><tr><th>time</th><th>verdict</th><th>status</th><th>workload</th><th>source</th><th>request</th><th>rule / reason</th></tr></thead>
+        <thead><tr><th>time</th><th>verdict</th><th>status</th><th>workload</th><th>source</th><th>request</th><th>rule / reason</th><th>anomaly</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -65,7 +65,7 @@ section{background:var(--panel);border:1px solid #e2e8f0;border-radius:6px;paddi
 .graph svg .node.selected rect{stroke:#7c3aed;stroke-width:3}
 .scroll{overflow:auto;max-height:45vh}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #f1f5f9;vertical-align:top}
 th{position:sticky;top:0;background:#f8fafc;font-weight:600}td.v{font-weight:700}tr.allow td.v{color:var(--allow)}tr.deny td.v{color:var(--deny)}
-tr.hidden{display:none}td.req{font-family:ui-monospace,Menlo,monospace;word-break:break-all}
+tr.hidden{display:none}td.anomaly{font-family:ui-monospace,Menlo,monospace;word-break:break-all}td.anomaly.flagged{color:#b45309;font-weight:700}tr.flagged{background:#fffbeb}td.req{font-family:ui-monospace,Menlo,monospace;word-break:break-all}
 .sev-critical,.sev-high{color:var(--deny);font-weight:700}.sev-medium{color:#b45309}.sev-low{color:var(--muted)}
 #filters{display:flex;gap:12px;align-items:center;margin-bottom:6px}#counts{color:var(--muted)}#findings td:nth-child(2),#findings td:nth-child(1){white-space:nowrap}
 `;
@@ -103,6 +103,9 @@ export const LIVE_JS = `'use strict';
     cell(tr, d.source || '-');
     cell(tr, d.direction === 'outbound' ? (d.method + ' ' + d.host + d.path) : (d.method + ' ' + d.path), 'req');
     cell(tr, (d.rule ? d.rule + ': ' : '') + d.reason);
+    // The anomaly score and its hits; a flagged request that monitor mode let through is marked.
+    cell(tr, d.score === null || d.score === undefined ? '-' : (d.score + (d.flagged ? (d.decision === 'allow' ? ' flagged (monitor)' : ' flagged') : '') + (d.hits && d.hits.length ? ': ' + d.hits.join(', ') : '')), d.flagged ? 'anomaly flagged' : 'anomaly');
+    if (d.flagged && d.decision === 'allow') tr.classList.add('flagged');
     return tr;
   }
 
