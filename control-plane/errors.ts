@@ -21,15 +21,15 @@ export const ErrorCodes = {
   MG_WARN_POLICY_SELECTS_NOTHING: 'a selector selects no workload of the inventory',
   MG_WARN_POLICY_CIDR_HOST_BITS: 'a CIDR has host bits set; they are masked off',
   MG_WARN_POLICY_ANY_PRINCIPAL: 'a principal pattern admits every identity',
-  MG_ERR_REQUEST_JSON: 'a request line is not JSON',
-  MG_ERR_REQUEST_FIELD: 'a request field has the wrong type or value',
   MG_ERR_CLI_USAGE: 'the command line is wrong',
   MG_ERR_CLI_IO: 'a file named on the command line cannot be read or written, or a service cannot be reached',
+  MG_ERR_XDS_SNAPSHOT: 'a built xDS snapshot fails validation or refers to a resource it lacks; it is not published',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
-export const RETIRED_CODES: readonly string[] = [];
+/** Listed but never produced; removed rather than kept as dead catalogue entries (issue 14). */
+export const RETIRED_CODES: readonly string[] = ['MG_ERR_REQUEST_JSON', 'MG_ERR_REQUEST_FIELD'];
 
 /** An error that carries a catalogue code; thrown at module edges, caught by the CLI and servers. */
 export class MeshguardError extends Error {

@@ -2,10 +2,16 @@
 // built when the first node of that key connects, rebuilt for every connected key when the
 // policy changes, dropped when the key's last stream closes (memory stays bounded by what is
 // connected). Policy changes are debounced: a burst is applied once, 100 ms after it goes quiet
-// and at most `maxDelayMs` after it began.
+// and at most `maxDelayMs` after it began. No snapshot is published before it passes
+// snapshot-check.ts: one that fails keeps the key on its last good snapshot and is reported.
+import { MeshguardError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import type { ConfigWatcher, NodeInfo, Snapshot, Watch } from './contracts.js';
 import type { SnapshotBuilder } from './snapshot-builder.js';
+import { snapshotProblems } from './snapshot-check.js';
+
+/** What the cache needs of a builder. */
+export type SnapshotSource = Pick<SnapshotBuilder, 'build' | 'forget' | 'reset'>;
 
 export interface CacheOptions {
   readonly debounceMs: number;
@@ -26,6 +32,16 @@ export interface RebuildReport {
   readonly tookMs: number;
 }
 
+/** A snapshot that failed the check and was not published. */
+export interface RejectedSnapshot {
+  readonly code: 'MG_ERR_XDS_SNAPSHOT';
+  readonly snapshotKey: string;
+  readonly policyVersion: string;
+  readonly problems: readonly string[];
+  /** The policy version of the snapshot the key keeps, or null when it has none (its node is refused). */
+  readonly kept: string | null;
+}
+
 interface Entry {
   readonly node: NodeInfo;
   snapshot: Snapshot;
@@ -39,13 +55,23 @@ export class SnapshotCache implements ConfigWatcher {
   private generation = 0;
   private editAt: number | null = null;
   private applying: Promise<void> = Promise.resolve();
+  /** The newest policy a published snapshot was built from: a new key falls back to it. */
+  private lastGood: CompiledPolicy | null = null;
+  private rejectedCount = 0;
+  private lastRejection: RejectedSnapshot | null = null;
 
   constructor(
     private current: CompiledPolicy,
-    private readonly builder: Pick<SnapshotBuilder, 'build' | 'forget' | 'reset'>,
+    private readonly builder: SnapshotSource,
     private readonly options: CacheOptions = DEFAULT_CACHE_OPTIONS,
     private readonly onRebuilt: ((report: RebuildReport) => void) | null = null,
+    private readonly onRejected: ((rejected: RejectedSnapshot) => void) | null = null,
   ) {}
+
+  /** Snapshots refused by the check since start, and the last one. */
+  get rejections(): { readonly count: number; readonly last: RejectedSnapshot | null } {
+    return { count: this.rejectedCount, last: this.lastRejection };
+  }
 
   get policy(): CompiledPolicy {
     return this.current;
@@ -59,7 +85,7 @@ export class SnapshotCache implements ConfigWatcher {
   watch(node: NodeInfo, onSnapshot: (snapshot: Snapshot) => void): Watch {
     let entry = this.entries.get(node.snapshotKey);
     if (!entry) {
-      entry = { node, snapshot: this.builder.build(this.current, node, this.editAt), watchers: new Set() };
+      entry = { node, snapshot: this.firstSnapshot(node), watchers: new Set() };
       this.entries.set(node.snapshotKey, entry);
     }
     const e = entry;
@@ -74,6 +100,31 @@ export class SnapshotCache implements ConfigWatcher {
         if (this.entries.size === 0) this.builder.reset();
       },
     };
+  }
+
+  /** A new key's snapshot from the policy in force, else from the last good one; throws when neither passes. */
+  private firstSnapshot(node: NodeInfo): Snapshot {
+    const built = this.checked(this.current, node);
+    if (built.ok) return built.snapshot;
+    const fallback = this.lastGood && this.lastGood !== this.current ? this.checked(this.lastGood, node) : null;
+    this.reject(node.snapshotKey, this.current.version, built.problems, fallback?.ok ? this.lastGood!.version : null);
+    if (fallback?.ok) return fallback.snapshot;
+    throw new MeshguardError('MG_ERR_XDS_SNAPSHOT', `the snapshot for ${node.snapshotKey} fails its check: ${built.problems[0]}${built.problems.length > 1 ? ` (and ${built.problems.length - 1} more)` : ''}`);
+  }
+
+  private checked(policy: CompiledPolicy, node: NodeInfo): { ok: true; snapshot: Snapshot } | { ok: false; problems: string[] } {
+    const snapshot = this.builder.build(policy, node, policy === this.current ? this.editAt : null);
+    const problems = snapshotProblems(snapshot);
+    if (problems.length > 0) return { ok: false, problems };
+    this.lastGood = policy;
+    return { ok: true, snapshot };
+  }
+
+  private reject(snapshotKey: string, policyVersion: string, problems: readonly string[], kept: string | null): void {
+    const rejected: RejectedSnapshot = { code: 'MG_ERR_XDS_SNAPSHOT', snapshotKey, policyVersion, problems, kept };
+    this.rejectedCount++;
+    this.lastRejection = rejected;
+    this.onRejected?.(rejected);
   }
 
   /** A new compiled policy; applied after the debounce. `seenAt` is when the edit was seen. */
@@ -119,8 +170,13 @@ export class SnapshotCache implements ConfigWatcher {
       if (generation !== this.generation) return;
       const entry = this.entries.get(key);
       if (!entry) continue;
-      entry.snapshot = this.builder.build(this.current, entry.node, this.editAt);
-      for (const w of [...entry.watchers]) w(entry.snapshot);
+      const built = this.checked(this.current, entry.node);
+      if (built.ok) {
+        entry.snapshot = built.snapshot;
+        for (const w of [...entry.watchers]) w(entry.snapshot);
+      } else {
+        this.reject(key, this.current.version, built.problems, entry.snapshot.policyVersion);
+      }
       if (performance.now() - sliceStart > this.options.sliceMs) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compiled.js';
+import { MeshguardError } from '../errors.js';
 import type { ConfigWatcher, NodeInfo, Snapshot, StreamCallbacks, StreamInfo, Watch } from './contracts.js';
 import { DeltaStream, type DeltaDiscoveryRequest } from './delta.js';
 import { admitNode, parseNode, spiffeIdOf } from './node.js';
@@ -68,6 +69,7 @@ class StreamHandler {
       this.stream.handleRequest(request, typeUrl);
     } catch (err) {
       if (err instanceof StreamRefused) this.close(err, err.message);
+      else if (err instanceof MeshguardError) this.close(new StreamRefused(grpc.status.UNAVAILABLE, `${err.code}: ${err.message}`), err.message);
       else {
         this.o.logger.error({ event: 'xds_stream_error', err }, 'xDS stream failed');
         this.close(new StreamRefused(grpc.status.INTERNAL, 'meshguard could not answer'), (err as Error).message);

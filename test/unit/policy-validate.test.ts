@@ -129,6 +129,21 @@ const cases: [name: string, body: string, code: string, severity?: 'warning'][] 
   ['a CIDR with host bits', `  blocklist:
     cidrs: ["10.1.2.3/8"]
             ^`, 'MG_WARN_POLICY_CIDR_HOST_BITS', 'warning'],
+  ['an endpoint without a port', `  workloads:
+    - { name: a, namespace: n, endpoints: ["10.1.0.12"] }
+                                           ^`, 'MG_ERR_POLICY_ENDPOINT'],
+  ['a from entry with principals and a selector', `  workloads: [{ name: a, namespace: n, labels: { app: a } }]
+  segments:
+    - name: s
+      to: { matchLabels: { app: a } }
+      from: [{ principals: ["spiffe://cluster.local/ns/n/sa/a"], matchLabels: { app: a } }]
+                           ^`, 'MG_ERR_POLICY_FROM_ENTRY'],
+  ['a principal that admits everyone', `  workloads: [{ name: a, namespace: n, labels: { app: a } }]
+  segments:
+    - name: s
+      to: { matchLabels: { app: a } }
+      from: [{ principals: ["*"] }]
+                            ^`, 'MG_WARN_POLICY_ANY_PRINCIPAL', 'warning'],
 ];
 
 function expectedPosition(body: string): { line: number; col: number; text: string } {

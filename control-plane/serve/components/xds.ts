@@ -9,6 +9,7 @@ import type { Component, ServeContext } from '../component.js';
 import { parseHostPort, type HostPort } from '../../xds/build/names.js';
 import { loadWasmSource } from '../../xds/build/wasm-modules.js';
 import { DEFAULT_CACHE_OPTIONS, SnapshotCache } from '../../xds/cache.js';
+import type { ConfigWatcher } from '../../xds/contracts.js';
 import { spiffeIdOf } from '../../xds/node.js';
 import { addXdsServices } from '../../xds/server.js';
 import { SnapshotBuilder } from '../../xds/snapshot-builder.js';
@@ -41,14 +42,12 @@ export function xdsComponent(): Component {
         wasm: loadWasmSource({ baseUrl: ctx.options.xds.wasmBaseUrl, dir: ctx.options.xds.wasmBuildDir }),
         runtime: () => ctx.overlay.current,
       });
-      const rewrite = ctx.options.xds.rewriteSnapshotForTests;
-      const source = rewrite
-        ? { build: (...a: Parameters<SnapshotBuilder['build']>) => rewrite(builder.build(...a), a[1]), forget: (k: string) => builder.forget(k), reset: () => builder.reset() }
-        : builder;
-      const cache = new SnapshotCache(ctx.policies.current, source, { ...DEFAULT_CACHE_OPTIONS, debounceMs: ctx.options.xds.debounceMs ?? DEFAULT_CACHE_OPTIONS.debounceMs }, (r) => ctx.logger.info({
+      const cache = new SnapshotCache(ctx.policies.current, builder, { ...DEFAULT_CACHE_OPTIONS, debounceMs: ctx.options.xds.debounceMs ?? DEFAULT_CACHE_OPTIONS.debounceMs }, (r) => ctx.logger.info({
         event: 'xds_push', policyVersion: r.policyVersion, snapshots: r.keys, waitedMs: r.startedAt - r.editAt, buildMs: Math.round(r.tookMs),
         startedAt: new Date(r.startedAt).toISOString(),
-      }, 'policy change pushed to every connected node'));
+      }, 'policy change pushed to every connected node'), (r) => ctx.logger.error({
+        event: 'xds_snapshot_rejected', code: r.code, snapshotKey: r.snapshotKey, policyVersion: r.policyVersion, kept: r.kept, problems: r.problems.slice(0, 20),
+      }, r.kept === null ? 'a snapshot failed its check and the node has no good one: it is refused' : 'a snapshot failed its check: the node keeps its last good one'));
       const unsubscribePolicy = ctx.policies.subscribe((policy) => cache.update(policy));
       // A new model or quarantine changes only the filter configs: the same policy, pushed again.
       const unsubscribeOverlay = ctx.overlay.subscribe(() => cache.update(ctx.policies.current));
@@ -61,11 +60,17 @@ export function xdsComponent(): Component {
         'grpc.keepalive_permit_without_calls': 1,
         'grpc.max_send_message_length': 64 * 1024 * 1024,
       });
-      addXdsServices(server, { watcher: cache, callbacks: status, logger: ctx.logger, tls: tls !== null, policy: () => cache.policy });
+      // The test-only rewrite applies to what the cache publishes, after the snapshot check: it stands
+      // for what Envoy rejects and meshguard's validators do not catch.
+      const rewrite = ctx.options.xds.rewriteSnapshotForTests;
+      const watcher: ConfigWatcher = rewrite
+        ? { watch: (node, on) => { const w = cache.watch(node, (s) => on(rewrite(s, node))); return { snapshot: rewrite(w.snapshot, node), cancel: () => w.cancel() }; } }
+        : cache;
+      addXdsServices(server, { watcher, callbacks: status, logger: ctx.logger, tls: tls !== null, policy: () => cache.policy });
       if (ctx.options.xdsPort === null) throw new Error('the xDS component needs an --xds-port');
       const port = await bindGrpc(server, hostPort(ctx.options.bind, ctx.options.xdsPort), serverCredentials(tls), 'xDS, --xds-port');
       ctx.admin.get('/xds/nodes', (_req, res) => sendJson(res, 200, status.snapshot()));
-      ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, authenticated: tls !== null, nodes: status.snapshot().nodes }));
+      ctx.status.set('xds', () => ({ port, connectedNodes: status.connected, snapshots: cache.size, policyVersion: cache.policy.version, rejectedSnapshots: cache.rejections, authenticated: tls !== null, nodes: status.snapshot().nodes }));
       if (!tls) ctx.logger.warn({ event: 'xds_unauthenticated' }, 'xDS is plaintext: nodes are not authenticated and are served the workload their metadata names');
       const missing = Object.entries(builder.settings.wasm.sha256).filter(([, h]) => h === null).map(([m]) => m);
       if (missing.length > 0) ctx.logger.warn({ event: 'xds_wasm_unbuilt', modules: missing }, 'some wasm modules are not built: their ECDS configs carry no sha256');
