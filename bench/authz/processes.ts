@@ -44,7 +44,7 @@ export async function startServer(args: readonly string[], logFile: string, time
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + timeoutMs;
-  let line: Record<string, unknown> | null = null;
+  let line: Record<string, unknown> | null;
   while (!(line = listeningLine(logFile))) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) {

@@ -98,7 +98,7 @@ export class AnomalyCore {
     try {
       binary = readFileSync(file);
     } catch (error) {
-      throw new Error(`anomaly scorer: cannot read ${file} (run npm run build:wasm): ${(error as Error).message}`);
+      throw new Error(`anomaly scorer: cannot read ${file} (run npm run build:wasm): ${(error as Error).message}`, { cause: error });
     }
     let instance: WasmInstance | null = null;
     const proxy_log = (_level: number, ptr: number, size: number) => {

@@ -19,7 +19,8 @@ function isUnreserved(code: number): boolean {
   );
 }
 
-function isControl(code: number): boolean {
+/** A C0 control character or DEL (what never reaches path matching raw). */
+export function isControl(code: number): boolean {
   return code < 0x20 || code === 0x7f;
 }
 

@@ -77,7 +77,7 @@ export async function startEcho(host: string, ports: readonly number[]): Promise
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    throw new Error(`echo upstream: cannot listen on ${host}: ${(err as Error).message}`);
+    throw new Error(`echo upstream: cannot listen on ${host}: ${(err as Error).message}`, { cause: err });
   }
   return {
     host, ports: bound, received,

@@ -1,5 +1,5 @@
 // Field-level checks of the policy: each returns an error text, or null when the value is fine.
-import { normalizePath } from '../canon/path.js';
+import { isControl, normalizePath } from '../canon/path.js';
 import { canonicalHost } from '../canon/host.js';
 import { parseIP } from '../canon/ip.js';
 
@@ -49,7 +49,7 @@ export function checkPathPattern(pattern: string): string | null {
   if (stars > 1 || (stars === 1 && !pattern.startsWith('*') && !pattern.endsWith('*'))) {
     return `path pattern "${pattern}": "*" may only start or end a pattern, once`;
   }
-  if (/[?#\\]/.test(pattern) || /[\u0000-\u001f\u007f]/.test(pattern)) return `path pattern "${pattern}" holds a character that never reaches path matching (?, #, \\ or a control character)`;
+  if (/[?#\\]/.test(pattern) || [...pattern].some((c) => isControl(c.charCodeAt(0)))) return `path pattern "${pattern}" holds a character that never reaches path matching (?, #, \\ or a control character)`;
   if (pattern.startsWith('*')) {
     if (/%2f|%5c/i.test(pattern)) return `path pattern "${pattern}" holds an encoded slash, which is always rejected`;
     return null;
@@ -88,7 +88,7 @@ export function checkDomainSuffix(domain: string): { domain: string } | { error:
 }
 
 export function checkEndpoint(endpoint: string): string | null {
-  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):([0-9]+)$/.exec(endpoint);
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):([0-9]+)$/.exec(endpoint);
   const ipText = match ? (match[1] ?? match[2])! : null;
   const port = match ? Number(match[3]) : NaN;
   if (!ipText || !parseIP(ipText) || !(port >= 1 && port <= 65535)) return `endpoint "${endpoint}" must be <ip>:<port> or [<ipv6>]:<port>`;

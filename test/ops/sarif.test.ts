@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyUnderAudit, runAudit } from '../../control-plane/compliance/audit.js';
 import { loadManifests } from '../../control-plane/compliance/manifests.js';

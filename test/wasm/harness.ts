@@ -71,17 +71,17 @@ async function compile(): Promise<Uint8Array<ArrayBuffer>> {
 
 export async function loadHarness(): Promise<Harness> {
   const binary = await compile();
-  let memory: WebAssembly.Memory | undefined;
+  const loaded: { memory?: WebAssembly.Memory } = {};
   const { instance } = await WebAssembly.instantiate(binary, {
     env: {
       abort(message: number, file: number, line: number, column: number) {
-        const m = memory!;
+        const m = loaded.memory!;
         throw new Error(`abort: ${readString(m, message)} at ${readString(m, file)}:${line}:${column}`);
       },
     },
   });
   const x = instance.exports as unknown as HarnessExports;
-  memory = x.memory;
+  loaded.memory = x.memory;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const putBytes = (slot: number, bytes: Uint8Array) => {

@@ -2,7 +2,7 @@
 // POSTed with proxy_http_call to a cluster (registered in the host), as NDJSON lines the control
 // plane's /telemetry endpoint accepts (FilterObservation → recordOfObservation).
 import { describe, expect, it } from 'vitest';
-import { FilterChain, WasmHost, type HttpCalloutRequest, type Plugin } from '@meshguard/proxy-wasm-host';
+import { FilterChain, WasmHost, type HttpCalloutRequest } from '@meshguard/proxy-wasm-host';
 import { filterConfigFor, type FilterTelemetry } from '../../control-plane/filter-config/filter-config.js';
 import { recordOfObservation, type FilterObservation } from '../../control-plane/telemetry/records.js';
 import { compileYaml } from '../helpers/policy.js';
@@ -55,9 +55,9 @@ const info = (principal: string | null) => ({
 });
 const get = (path: string) => ({ ':method': 'GET', ':path': path, ':authority': 'api', ':scheme': 'http' });
 
-async function send(chain: FilterChain, plugins: Plugin[], requests: [string, string | null][]) {
+async function send(chain: FilterChain, hosts: WasmHost[], requests: [string, string | null][]) {
   for (const [path, principal] of requests) await chain.run({ headers: get(path), info: info(principal) });
-  for (const p of plugins) await p.host.settle();
+  for (const h of hosts) await h.settle();
 }
 
 describe('filter telemetry', () => {
@@ -69,7 +69,7 @@ describe('filter telemetry', () => {
 
   it('posts a full batch as NDJSON with the call headers Envoy requires, one observation per request', async () => {
     const { identity, anomaly, posted, chain } = await setup('monitor');
-    await send(chain, [identity.plugin, anomaly.plugin], [
+    await send(chain, [identity.host, anomaly.host], [
       ['/api/a', FRONTEND], ["/api/b?q=' or 1=1", FRONTEND], ['/api/c', FRONTEND], ['/admin', FRONTEND], ['/api/d', null],
     ]);
     // anomaly saw the 3 allowed requests (a full batch); identity holds its 2 denials until the tick.
@@ -100,7 +100,7 @@ describe('filter telemetry', () => {
 
   it('with scoring off, identity reports the allowed requests too', async () => {
     const { identity, anomaly, posted, chain } = await setup('off');
-    await send(chain, [identity.plugin, anomaly.plugin], [['/api/a', FRONTEND], ['/admin', FRONTEND]]);
+    await send(chain, [identity.host, anomaly.host], [['/api/a', FRONTEND], ['/admin', FRONTEND]]);
     identity.plugin.tick();
     anomaly.plugin.tick();
     await identity.host.settle();
@@ -111,7 +111,7 @@ describe('filter telemetry', () => {
     const { identity, anomaly, posted, chain } = await setup('monitor');
     const allowed = '/api/"quoted"?é=😀&x=\'';
     const denied = '/api/back\\slash\ttab';
-    await send(chain, [identity.plugin, anomaly.plugin], [[allowed, FRONTEND], [denied, FRONTEND]]);
+    await send(chain, [identity.host, anomaly.host], [[allowed, FRONTEND], [denied, FRONTEND]]);
     for (const f of [identity, anomaly]) {
       f.plugin.tick();
       await f.host.settle();
@@ -126,7 +126,7 @@ describe('filter telemetry', () => {
       if (calls === 1) throw new Error('connection reset');
       return { status: 503 };
     });
-    await send(chain, [identity.plugin, anomaly.plugin], [['/api/1', FRONTEND], ['/api/2', FRONTEND], ['/api/3', FRONTEND], ['/api/4', FRONTEND]]);
+    await send(chain, [identity.host, anomaly.host], [['/api/1', FRONTEND], ['/api/2', FRONTEND], ['/api/3', FRONTEND], ['/api/4', FRONTEND]]);
     anomaly.plugin.tick();
     await anomaly.host.settle();
     expect(posted).toHaveLength(2);
@@ -141,7 +141,7 @@ describe('filter telemetry', () => {
   it('a cluster Envoy does not know drops the batch at once', async () => {
     const { anomaly, chain, identity } = await setup('monitor');
     anomaly.host.unregisterCluster(TELEMETRY.cluster);
-    await send(chain, [identity.plugin, anomaly.plugin], [['/api/1', FRONTEND], ['/api/2', FRONTEND], ['/api/3', FRONTEND]]);
+    await send(chain, [identity.host, anomaly.host], [['/api/1', FRONTEND], ['/api/2', FRONTEND], ['/api/3', FRONTEND]]);
     expect(anomaly.host.metric('meshguard_telemetry_dropped')).toBe(3n);
   });
 

@@ -13,7 +13,7 @@ function built(workload: string, metadata: Record<string, string>, edit?: (y: st
   const { builder, checked } = checkingBuilder();
   builder.build(shop(edit), nodeOf(workload, metadata));
   expect(checked.filter((c) => c.problems.length > 0)).toEqual([]);
-  const get = (typeUrl: string, name: string) => checked.find((c) => c.typeUrl === typeUrl && c.name === name)!.object as Record<string, any>;
+  const get = (typeUrl: string, name: string) => checked.find((c) => c.typeUrl === typeUrl && c.name === name)!.object as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   return get;
 }
 

@@ -27,7 +27,7 @@ const cases: { what: string; marker?: string; agent: string; first: FirstRequest
 describe('node kind', () => {
   for (const c of cases) {
     it(c.what, () => {
-      const metadata = c.marker === undefined ? {} : { 'meshguard.io/proxyless': c.marker };
+      const metadata: Record<string, string> = c.marker === undefined ? {} : { 'meshguard.io/proxyless': c.marker };
       expect(nodeKind(metadata, c.agent, c.first)).toEqual({ proxyless: c.proxyless, by: c.by });
     });
   }

@@ -81,7 +81,7 @@ export async function buildFixture(file: string, options: BuildOptions = {}): Pr
 
 /** The import names ("module.name") of a compiled module. */
 export function importNames(bytes: Uint8Array): string[] {
-  const m = new WebAssembly.Module(bytes);
+  const m = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   return WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}`);
 }
 
