@@ -2,7 +2,6 @@
 // the in-process store in the same run, the learner's throughput (records per second), and Checks
 // through `serve` while its Redis is stalled (bench/redis/stall.ts).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { Authorizer } from '../control-plane/authorizer/authorizer.js';
 import { LocalRateLimitStore, type RateLimitStore } from '../control-plane/authorizer/rate-limit.js';
 import type { CheckInput } from '../control-plane/engine/request.js';
@@ -125,7 +124,7 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   if (!loaded.ok) throw new Error('the benchmark policy is invalid');
   const policy = compilePolicy(loaded.policy, loaded.origin);
   const requests = inputs();
-  const redis: Redis = connectRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, 'meshguard-bench');
+  const redis = connectRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, 'meshguard-bench');
   await redis.connect();
   const prefix = `mg:bench:${randomUUID()}:`;
   try {

@@ -2,12 +2,13 @@
 import { toCheckInput, RequestFieldError } from '../authz/check-request.js';
 import { Authorizer } from '../authorizer/authorizer.js';
 import { LocalRateLimitStore, type RateLimitStore } from '../authorizer/rate-limit.js';
-import { RedisRateLimitStore, rateLimitPrefix } from '../state/rate-limit-redis.js';
-import { connectRedis, describeRedisUrl } from '../state/redis.js';
+import { RedisKeys } from '../state/keys.js';
+import { RedisRateLimitStore } from '../state/rate-limit-redis.js';
+import { connectRedis, describeRedisUrl, isCluster } from '../state/redis.js';
 import { toVerdict } from '../engine/verdict.js';
 import { answerLines } from './io.js';
 import { loadPolicyForCommand } from './policy.js';
-import { redisUrlFlag } from './redis-url.js';
+import { REDIS_PREFIX_FLAG, REDIS_URL_HELP, redisPrefixFlag, redisUrlFlag } from './redis-url.js';
 import type { CommandSpec, FlagSpec } from './spec.js';
 
 /** Decides one JSONL line; a bad line becomes `{"error": ...}` naming the line and the field. */
@@ -29,11 +30,11 @@ export function checkLine(authorizer: Authorizer, line: string, lineNumber: numb
 }
 
 /** Rate limits in Redis (shared with `serve` replicas); falls back to in-process buckets, with a warning. */
-async function sharedRateLimits(url: string, policyName: string): Promise<{ store: RateLimitStore; close(): void }> {
+async function sharedRateLimits(url: string, prefix: string, policyName: string): Promise<{ store: RateLimitStore; close(): void }> {
   const redis = connectRedis(url, 'meshguard-check');
   let warned = false;
   let closing = false;
-  const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), rateLimitPrefix(policyName), {
+  const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), new RedisKeys(prefix, isCluster(redis)).rateLimits(policyName), {
     onDegraded(degraded, reason) {
       if (!degraded || warned || closing) return;
       warned = true;
@@ -61,15 +62,17 @@ export const command: CommandSpec = {
   description: "Decides each CheckRequest with the engine the ext_authz server uses (the same steps, rate limits and anomaly score) and prints one verdict line per request. Rate limits are in-process unless --redis is given.",
   flags: [
     POLICY_FLAG, REQUESTS_FLAG,
-    { name: 'redis', value: 'URL', help: 'share rate-limit buckets with serve replicas through this Redis (redis://, rediss://); in-process when absent or unreachable' },
+    { name: 'redis', value: 'URL', help: `share rate-limit buckets with serve replicas through this Redis: ${REDIS_URL_HELP}; in-process when absent or unreachable` },
+    REDIS_PREFIX_FLAG,
   ],
   details: REQUESTS_HELP,
   async run(args) {
     const redis = args.string('redis');
     if (redis !== undefined) redisUrlFlag(redis, '--redis');
+    const prefix = redisPrefixFlag(args);
     const loaded = await loadPolicyForCommand(args.need('policy'));
     if (!loaded.ok) return loaded.status;
-    const shared = redis !== undefined ? await sharedRateLimits(redis, loaded.compiled.name) : null;
+    const shared = redis !== undefined ? await sharedRateLimits(redis, prefix, loaded.compiled.name) : null;
     const authorizer = new Authorizer(loaded.compiled, shared?.store ?? new LocalRateLimitStore());
     try {
       return await answerLines(args.need('requests'), (line, n) => checkLine(authorizer, line, n));

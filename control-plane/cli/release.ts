@@ -1,9 +1,10 @@
 // `meshguard release IDENTITY`: ends a quarantine on every replica (through Redis, or through one
 // replica's admin port with --admin when there is no Redis).
-import { QUARANTINE_CHANNEL, deleteCounters, entryKey } from '../state/quarantine.js';
-import { connectRedis, DEFAULT_REDIS_URL, describeRedisUrl } from '../state/redis.js';
+import { RedisKeys } from '../state/keys.js';
+import { releaseInRedis } from '../state/quarantine.js';
+import { connectRedis, DEFAULT_REDIS_URL, describeRedisUrl, isCluster } from '../state/redis.js';
 import { InputError, UsageError } from './args.js';
-import { redisUrlFlag } from './redis-url.js';
+import { REDIS_PREFIX_FLAG, REDIS_URL_HELP, redisPrefixFlag, redisUrlFlag } from './redis-url.js';
 import type { CommandSpec } from './spec.js';
 
 export const ADMIN_TOKEN_ENV = 'MESHGUARD_ADMIN_TOKEN';
@@ -28,7 +29,7 @@ async function viaAdmin(admin: string, identity: string, token: string | undefin
   return (JSON.parse(body) as { released: boolean }).released;
 }
 
-async function viaRedis(url: string, identity: string): Promise<boolean> {
+async function viaRedis(url: string, prefix: string, identity: string): Promise<boolean> {
   const redis = connectRedis(url, 'meshguard-release');
   redis.on('error', () => undefined);
   try {
@@ -38,10 +39,7 @@ async function viaRedis(url: string, identity: string): Promise<boolean> {
     throw new InputError(`Redis ${describeRedisUrl(url)} unreachable: ${(err as Error).message}`);
   }
   try {
-    const removed = await redis.del(entryKey(identity));
-    await deleteCounters(redis, identity);
-    await redis.publish(QUARANTINE_CHANNEL, JSON.stringify({ type: 'release', identity }));
-    return removed > 0;
+    return await releaseInRedis(redis, new RedisKeys(prefix, isCluster(redis)), identity);
   } finally {
     redis.disconnect();
   }
@@ -53,7 +51,8 @@ export const command: CommandSpec = {
   description: 'Ends the quarantine of an identity on every replica: through Redis (every replica hears it), or through one replica\'s admin port with --admin when serve runs without Redis.',
   positionals: [{ name: 'IDENTITY', help: 'the quarantined SPIFFE ID, spiffe://TRUST-DOMAIN/ns/NS/sa/SA' }],
   flags: [
-    { name: 'redis', value: 'URL', help: `the Redis serve uses (default: REDIS_URL, else ${DEFAULT_REDIS_URL})` },
+    { name: 'redis', value: 'URL', help: `the Redis serve uses: ${REDIS_URL_HELP} (default: REDIS_URL, else ${DEFAULT_REDIS_URL})` },
+    { ...REDIS_PREFIX_FLAG, help: 'the --redis-prefix serve uses' },
     { name: 'admin', value: 'URL', help: `a replica's admin address (http://127.0.0.1:9901); serve must have been started with an admin token, which this command reads from ${ADMIN_TOKEN_ENV}` },
   ],
   async run(args) {
@@ -61,9 +60,10 @@ export const command: CommandSpec = {
     if (!identity.startsWith('spiffe://')) throw new UsageError(`IDENTITY must be a SPIFFE ID (spiffe://...), not "${identity}"`);
     const admin = args.string('admin');
     if (admin !== undefined && args.string('redis') !== undefined) throw new UsageError('--redis and --admin exclude each other');
+    const prefix = redisPrefixFlag(args);
     const released = admin !== undefined
       ? await viaAdmin(admin, identity, process.env[ADMIN_TOKEN_ENV] || undefined)
-      : await viaRedis(args.string('redis') !== undefined ? redisUrlFlag(args.need('redis'), '--redis') : redisUrlFlag(process.env.REDIS_URL || DEFAULT_REDIS_URL, 'REDIS_URL'), identity);
+      : await viaRedis(args.string('redis') !== undefined ? redisUrlFlag(args.need('redis'), '--redis') : redisUrlFlag(process.env.REDIS_URL || DEFAULT_REDIS_URL, 'REDIS_URL'), prefix, identity);
     process.stdout.write(released ? `released ${identity}\n` : `${identity} was not quarantined\n`);
     return 0;
   },

@@ -13,7 +13,7 @@ import { startMeshguard } from '../serve/runtime.js';
 import { createLogger } from '../serve/logger.js';
 import { InputError, UsageError } from './args.js';
 import { readText } from './io.js';
-import { redisUrlFlag } from './redis-url.js';
+import { REDIS_PREFIX_FLAG, REDIS_URL_HELP, redisPrefixFlag, redisUrlFlag } from './redis-url.js';
 import { ADMIN_TOKEN_ENV } from './release.js';
 import type { CommandSpec, ParsedArgs } from './spec.js';
 
@@ -80,6 +80,7 @@ async function serve(args: ParsedArgs): Promise<number> {
     adminPort: args.port('admin-port', 9901),
     xdsPort: args.portOrNone('xds-port', 18000),
     redisUrl: redisUrl(args.string('redis')),
+    redisPrefix: redisPrefixFlag(args),
     tls: tlsFiles(args),
     allowLogSample: sample,
     xds: xdsEnvironment(),
@@ -122,7 +123,8 @@ export const command: CommandSpec = {
     { name: 'bind', value: 'ADDR', default: '0.0.0.0', help: 'the address the ext_authz and xDS ports listen on' },
     { name: 'admin-bind', value: 'ADDR', default: '127.0.0.1', help: 'the address the admin port listens on; it shows policy, decisions and the graph, so widen it only behind a network policy' },
     { name: 'admin-token-file', value: 'FILE', help: `a file holding the bearer token admin mutations (POST /quarantine/release) need (also ${ADMIN_TOKEN_ENV}); without a token they are off` },
-    { name: 'redis', value: 'URL|none', help: `shared state (rate limits, quarantine, learning): redis:// or rediss:// (default: REDIS_URL, else ${DEFAULT_REDIS_URL}); none turns Redis off on purpose (per-process state, still ready). Unreachable Redis degrades to per-process state and returns by itself` },
+    { name: 'redis', value: 'URL|none', help: `shared state (rate limits, quarantine, learning): ${REDIS_URL_HELP} (default: REDIS_URL, else ${DEFAULT_REDIS_URL}); none turns Redis off on purpose (per-process state, still ready). Unreachable Redis degrades to per-process state and returns by itself` },
+    REDIS_PREFIX_FLAG,
     { name: 'tls-cert', value: 'FILE', help: 'PEM certificate of the ext_authz and xDS ports (with --tls-key and --tls-ca: mTLS, node identity checked)' },
     { name: 'tls-key', value: 'FILE', help: 'PEM private key for --tls-cert' },
     { name: 'tls-ca', value: 'FILE', help: 'PEM CA bundle that client certificates must chain to' },

@@ -17,7 +17,10 @@ export interface ServeOptions {
   readonly adminPort: number;
   /** null (`--xds-port none`): no xDS server, and its modules and protos are never loaded. */
   readonly xdsPort: number | null;
+  /** redis://, rediss://, redis+sentinel:// or redis+cluster:// (state/redis-url.ts); null: no Redis. */
   readonly redisUrl: string | null;
+  /** The prefix of every Redis key and channel (`--redis-prefix`); absent: `mg:`, the historical names. */
+  readonly redisPrefix?: string;
   readonly tls: TlsFiles | null;
   readonly allowLogSample: number;
   readonly xds: XdsServeOptions;

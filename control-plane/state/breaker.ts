@@ -19,17 +19,36 @@ export interface BreakerOptions {
 
 export const DEFAULT_COOL_DOWN_MS = 500;
 
+/** The breaker's own record of its open periods (monotonic clock). */
+export interface BreakerStats {
+  /** Times it opened. */
+  readonly opens: number;
+  /** Time spent open in all, the current period included (ms). */
+  readonly openMs: number;
+  /** The longest open period, the current one included (ms). */
+  readonly longestOpenMs: number;
+}
+
 export class CircuitBreaker {
   private open = false;
   /** Calls waiting on Redis: each falls back at once when the breaker opens. */
   private readonly waiting = new Set<() => void>();
   private probeTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private opens = 0;
+  private openedAt = 0;
+  private openMs = 0;
+  private longestOpenMs = 0;
 
   constructor(private readonly options: BreakerOptions, private readonly events: BreakerEvents) {}
 
   get isOpen(): boolean {
     return this.open;
+  }
+
+  stats(): BreakerStats {
+    const current = this.open ? performance.now() - this.openedAt : 0;
+    return { opens: this.opens, openMs: this.openMs + current, longestOpenMs: Math.max(this.longestOpenMs, current) };
   }
 
   /**
@@ -67,6 +86,9 @@ export class CircuitBreaker {
   succeeded(reason = 'redis answered'): void {
     if (!this.open) return;
     this.open = false;
+    const period = performance.now() - this.openedAt;
+    this.openMs += period;
+    this.longestOpenMs = Math.max(this.longestOpenMs, period);
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = null;
     this.events.onChange(false, reason);
@@ -76,6 +98,8 @@ export class CircuitBreaker {
   failed(reason: string): void {
     if (!this.open) {
       this.open = true;
+      this.opens++;
+      this.openedAt = performance.now();
       this.events.onChange(true, reason);
       this.scheduleProbe();
     }

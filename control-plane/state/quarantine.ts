@@ -2,18 +2,16 @@
 // share of its requests that were denied (or scored as anomalous) over a window crosses the line,
 // its calls are denied everywhere for a while. Counters and entries live in Redis so every replica
 // agrees; a pub/sub message makes the others act at once. Without Redis it works per process.
-import type { Redis } from 'ioredis';
 import type { QuarantineEntry, QuarantineGuard } from '../authorizer/quarantine-guard.js';
 import type { Quarantine } from '../policy/types.js';
+import { RedisKeys } from './keys.js';
+import { scanKeys, type RedisClient } from './redis.js';
 
 export type { QuarantineEntry };
 
-export const QUARANTINE_CHANNEL = 'mg:q:events';
-export const entryKey = (identity: string): string => `mg:q:e:${identity}`;
-const counterKey = (bucket: number, identity: string): string => `mg:q:c:${bucket}:${identity}`;
-
 // Adds this replica's counts to the window, then decides on the sliding estimate
 // (current bucket + the previous one weighted by how much of it is still inside the window).
+// Its three keys are one identity's, hash-tagged into one slot on a Cluster (RedisKeys).
 const OBSERVE_SCRIPT = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return {2, 0, 0, 0} end
 redis.call('HINCRBY', KEYS[1], 't', ARGV[1])
@@ -40,7 +38,7 @@ return {0, math.floor(total), math.floor(denied), math.floor(anomalous)}
 
 interface Counts { total: number; denied: number; anomalous: number }
 
-type ObserveRedis = Redis & { meshguardQuarantine(cur: string, prev: string, entry: string, ...args: (string | number)[]): Promise<[number, string | number, ...number[]]> };
+type ObserveRedis = RedisClient & { meshguardQuarantine(cur: string, prev: string, entry: string, ...args: (string | number)[]): Promise<[number, string | number, ...number[]]> };
 
 export interface QuarantineEvents {
   onQuarantined(entry: QuarantineEntry): void;
@@ -60,10 +58,11 @@ export class QuarantineService implements QuarantineGuard {
   private readonly localWindows = new Map<string, { bucket: number; cur: Counts; prev: Counts }>();
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly rule: () => Quarantine | null,
     private readonly events: QuarantineEvents,
     private readonly now: () => number = Date.now,
+    private readonly keys: RedisKeys = new RedisKeys(),
   ) {
     redis?.defineCommand('meshguardQuarantine', { numberOfKeys: 3, lua: OBSERVE_SCRIPT });
   }
@@ -116,13 +115,13 @@ export class QuarantineService implements QuarantineGuard {
   private async observeInRedis(rule: Quarantine, identity: string, c: Counts, bucket: number, weight: number, now: number): Promise<void> {
     const r = this.redis as ObserveRedis;
     const [state, entry] = await r.meshguardQuarantine(
-      counterKey(bucket, identity), counterKey(bucket - 1, identity), entryKey(identity),
+      this.keys.quarantineCounter(bucket, identity), this.keys.quarantineCounter(bucket - 1, identity), this.keys.quarantineEntry(identity),
       c.total, c.denied, c.anomalous, weight, rule.minRequests, rule.denyRatio ?? -1, rule.anomalyRatio ?? -1,
       Math.round(rule.forSeconds * 1000), Math.round(rule.windowSeconds * 2000), now, identity,
     );
     if (state !== 1) return;
     const quarantined = JSON.parse(String(entry)) as QuarantineEntry;
-    await r.publish(QUARANTINE_CHANNEL, JSON.stringify({ type: 'quarantine', entry: quarantined }));
+    await r.publish(this.keys.quarantineChannel, JSON.stringify({ type: 'quarantine', entry: quarantined }));
     this.apply(quarantined);
   }
 
@@ -158,14 +157,9 @@ export class QuarantineService implements QuarantineGuard {
     const now = this.now();
     for (const e of [...this.entries.values()]) if (e.until <= now) this.forget(e.identity, 'expired');
     if (!this.redis || this.redis.status !== 'ready') return;
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', 'mg:q:e:*', 'COUNT', 500);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    const values = keys.length > 0 ? await this.redis.mget(...keys) : [];
+    const redis = this.redis;
+    // One GET per entry (auto-pipelined): an MGET of keys in several Cluster slots is refused.
+    const values = await Promise.all((await scanKeys(redis, this.keys.quarantineEntries)).map((key) => redis.get(key)));
     const live = new Set<string>();
     values.forEach((v) => {
       if (v === null) return;
@@ -179,23 +173,21 @@ export class QuarantineService implements QuarantineGuard {
   /** Releases an identity everywhere (Redis entry, counters, other replicas). */
   async release(identity: string): Promise<boolean> {
     const known = this.entries.has(identity);
-    let removed = 0;
-    if (this.redis && this.redis.status === 'ready') {
-      removed = await this.redis.del(entryKey(identity));
-      await deleteCounters(this.redis, identity);
-      await this.redis.publish(QUARANTINE_CHANNEL, JSON.stringify({ type: 'release', identity }));
-    }
+    const removed = this.redis !== null && this.redis.status === 'ready' && await releaseInRedis(this.redis, this.keys, identity);
     this.forget(identity, 'released');
-    return known || removed > 0;
+    return known || removed;
   }
 }
 
-/** Forgets an identity's window counters, so a released identity starts from zero. */
-export async function deleteCounters(redis: Redis, identity: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `mg:q:c:*:${identity}`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+/**
+ * Ends an identity's quarantine in Redis: its entry and its window counters (so it starts from
+ * zero), announced to every replica. Whether an entry was there.
+ */
+export async function releaseInRedis(redis: RedisClient, keys: RedisKeys, identity: string): Promise<boolean> {
+  const removed = await redis.del(keys.quarantineEntry(identity));
+  // One slot per identity, but SCAN must visit every Cluster primary to find the counters.
+  const counters = await scanKeys(redis, keys.quarantineCounters(identity));
+  if (counters.length > 0) await redis.del(...counters);
+  await redis.publish(keys.quarantineChannel, JSON.stringify({ type: 'release', identity }));
+  return removed > 0;
 }

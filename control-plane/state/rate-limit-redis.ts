@@ -3,7 +3,7 @@
 // While Redis is unreachable or stalled the per-process store decides (a circuit breaker: one
 // command timeout, then at once), and Redis takes over again on its first answer.
 import type { RedisClient } from './redis.js';
-import { CircuitBreaker, DEFAULT_COOL_DOWN_MS } from './breaker.js';
+import { CircuitBreaker, DEFAULT_COOL_DOWN_MS, type BreakerStats } from './breaker.js';
 import type { RateLimitResult, RateLimitSpec, RateLimitStore } from '../authorizer/rate-limit.js';
 
 // GCRA, equivalent to a token bucket of capacity `burst` refilled at `rate`. Redis's clock is the
@@ -21,11 +21,6 @@ local next = tat + interval
 redis.call('SET', KEYS[1], next, 'PX', math.ceil((next - now) / 1000) + 1000)
 return {1, 0}
 `;
-
-/** Keys of one mesh's buckets (per policy name), so that check --redis and serve share them. */
-export function rateLimitPrefix(policyName: string): string {
-  return `mg:rl:${policyName}:`;
-}
 
 type GcraRedis = RedisClient & { meshguardGcra(key: string, interval: number, tolerance: number): Promise<[number, number]> };
 
@@ -69,6 +64,11 @@ export class RedisRateLimitStore implements RateLimitStore {
         .then(([allowed, retry]) => ({ allowed: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, retry) })),
       () => this.local(key, limit, nowMs),
     );
+  }
+
+  /** How often and how long decisions fell back to per-process buckets (the breaker's own record). */
+  get fallbackStats(): BreakerStats {
+    return this.breaker.stats();
   }
 
   /** Stops the breaker's background probe (the connection is closed by its owner). */

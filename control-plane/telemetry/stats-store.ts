@@ -1,7 +1,10 @@
 // Where learned statistics and route modes live: in Redis, shared by replicas (each adds its own
 // share; every statistic is a sum, merged with HINCRBYFLOAT in one Lua script per route), or in
 // memory for a single process.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis (direct or through Sentinel) or a Cluster: every command here touches one key. */
+type RedisClient = Redis | Cluster;
 import type { RouteMode } from '../anomaly/model.js';
 import { RouteStats } from '../anomaly/stats.js';
 
@@ -56,7 +59,7 @@ for field, inc in pairs(d) do redis.call('HINCRBYFLOAT', KEYS[1], field, inc) en
 return 1
 `;
 
-type MergeRedis = Redis & { meshguardMergeStats(key: string, json: string): Promise<number> };
+type MergeRedis = RedisClient & { meshguardMergeStats(key: string, json: string): Promise<number> };
 
 const encode = (stats: RouteStats): string => JSON.stringify(Object.fromEntries(stats.sums));
 
@@ -68,7 +71,7 @@ export class RedisStatsStore implements StatsStore {
   private readonly keys: { routes: string; workloads: string; modes: string; alerts: string; route: (r: string) => string };
 
   /** `prefix` keeps one mesh's statistics apart from another's in a shared Redis (e.g. `mg:t:shop:`). */
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.keys = { routes: `${prefix}learn:routes`, workloads: `${prefix}learn:w`, modes: `${prefix}learn:modes`, alerts: `${prefix}learn:alerts`, route: (r) => `${prefix}learn:r:${r}` };
     redis.defineCommand('meshguardMergeStats', { numberOfKeys: 1, lua: MERGE_SCRIPT });
     this.redis = redis as MergeRedis;

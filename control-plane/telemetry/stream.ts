@@ -1,13 +1,16 @@
 // The telemetry stream in Redis: producers append records (capped length); a consumer group
 // spreads them over the replicas, each learning its share into the shared statistics.
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis (direct or through Sentinel) or a Cluster: every command here touches one key. */
+type RedisClient = Redis | Cluster;
 import type { TelemetryRecord } from './records.js';
 
 export const GROUP = 'meshguard-learners';
 const MAX_LENGTH = 100_000;
 
-export function appendRecords(redis: Redis, stream: string, records: readonly TelemetryRecord[]): Promise<unknown> {
+export function appendRecords(redis: RedisClient, stream: string, records: readonly TelemetryRecord[]): Promise<unknown> {
   return Promise.all(records.map((r) => redis.xadd(stream, 'MAXLEN', '~', MAX_LENGTH, '*', 'r', JSON.stringify(r))));
 }
 
@@ -18,7 +21,7 @@ export class StreamConsumer {
   private running = false;
   readonly name = `${hostname()}-${process.pid}`;
 
-  constructor(private readonly redis: Redis, private readonly stream: string, private readonly onRecords: (records: TelemetryRecord[]) => void, private readonly onError: (err: Error) => void) {}
+  constructor(private readonly redis: RedisClient, private readonly stream: string, private readonly onRecords: (records: TelemetryRecord[]) => void, private readonly onError: (err: Error) => void) {}
 
   async start(): Promise<void> {
     try {

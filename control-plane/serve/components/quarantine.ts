@@ -7,7 +7,8 @@ import { sendJson } from '../admin/server.js';
 import type { Component, ServeContext } from '../component.js';
 import type { DecisionEvent } from '../decision-bus.js';
 import type { StateComponent } from './state.js';
-import { QUARANTINE_CHANNEL, QuarantineService } from '../../state/quarantine.js';
+import { QuarantineService } from '../../state/quarantine.js';
+import { duplicateRedis } from '../../state/redis.js';
 
 export interface QuarantineComponent extends Component {
   readonly guard: QuarantineGuard;
@@ -40,6 +41,7 @@ export function quarantineComponent(state: StateComponent): QuarantineComponent 
       const active = new Gauge({ name: 'meshguard_quarantined_identities', help: 'Source identities quarantined now', registers });
       const total = new Counter({ name: 'meshguard_quarantines_total', help: 'Quarantines started (seen by this replica)', registers });
       const redis = state.redis();
+      const keys = state.keys();
       const s = new QuarantineService(redis, () => ctx.policies.current.quarantine, {
         onQuarantined(entry: QuarantineEntry) {
           total.inc();
@@ -52,10 +54,10 @@ export function quarantineComponent(state: StateComponent): QuarantineComponent 
           ctx.overlay.setQuarantined(s.list().map((e) => e.identity));
           ctx.logger.info({ event: 'quarantine_released', identity, why }, `released ${identity}`);
         },
-      });
+      }, Date.now, keys);
       service = s;
       const unwire = wire(ctx, s);
-      const subscriber = redis?.duplicate() ?? null;
+      const subscriber = redis ? duplicateRedis(redis) : null;
       if (subscriber) {
         subscriber.on('error', () => undefined);
         subscriber.on('message', (_channel: string, message: string) => {
@@ -63,7 +65,7 @@ export function quarantineComponent(state: StateComponent): QuarantineComponent 
           if (m.type === 'quarantine' && m.entry) s.apply(m.entry);
           if (m.type === 'release' && m.identity) s.forget(m.identity, 'released');
         });
-        await subscriber.connect().then(() => subscriber.subscribe(QUARANTINE_CHANNEL)).catch(() => undefined);
+        await subscriber.connect().then(() => subscriber.subscribe(keys.quarantineChannel)).catch(() => undefined);
       }
       const flush = setInterval(() => void s.flush().catch(() => undefined), FLUSH_MS);
       const refresh = setInterval(() => void s.refresh().catch(() => undefined), REFRESH_MS);

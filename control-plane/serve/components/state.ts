@@ -1,11 +1,11 @@
 // Shared state for `meshguard serve`: the Redis connection and the rate-limit store built on it.
 // Without Redis meshguard still serves, with per-process limits, and says so (log, /readyz, metrics).
-import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { LocalRateLimitStore, type RateLimitStore } from '../../authorizer/rate-limit.js';
 import type { Component, ServeContext } from '../component.js';
-import { connectRedis, describeRedisUrl } from '../../state/redis.js';
-import { RedisRateLimitStore, rateLimitPrefix } from '../../state/rate-limit-redis.js';
+import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../../state/keys.js';
+import { connectRedis, describeRedisUrl, isCluster, type RedisClient } from '../../state/redis.js';
+import { RedisRateLimitStore } from '../../state/rate-limit-redis.js';
 
 /** A store that forwards to whatever the state component decides (local until Redis is set up). */
 class SwitchableStore implements RateLimitStore {
@@ -21,18 +21,23 @@ class SwitchableStore implements RateLimitStore {
 export interface StateComponent extends Component {
   readonly rateLimits: RateLimitStore;
   /** The shared Redis connection once started; null without Redis. */
-  redis(): Redis | null;
+  redis(): RedisClient | null;
+  /** The names of meshguard's keys and channels in that Redis (prefix, Cluster hash tags). */
+  keys(): RedisKeys;
 }
 
 export function stateComponent(): StateComponent {
   const rateLimits = new SwitchableStore();
-  let shared: Redis | null = null;
+  let shared: RedisClient | null = null;
+  let keys = new RedisKeys();
   return {
     name: 'state',
     rateLimits,
     redis: () => shared,
+    keys: () => keys,
     async start(ctx: ServeContext) {
       const url = ctx.options.redisUrl;
+      const prefix = ctx.options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
       if (url === null) {
         // Asked for (--redis none): ready, not degraded; /status and the log say what it means.
         ctx.logger.info({ event: 'redis_disabled' }, 'Redis off (--redis none): rate limits, quarantine counts and learning are per process');
@@ -44,9 +49,10 @@ export function stateComponent(): StateComponent {
       const fallbacks = new Counter({ name: 'meshguard_ratelimit_fallback_total', help: 'Rate-limit decisions made per process because Redis was unreachable', registers });
       const redis = connectRedis(url);
       shared = redis;
+      keys = new RedisKeys(prefix, isCluster(redis));
       const shown = describeRedisUrl(url);
       let closing = false;
-      const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), rateLimitPrefix(ctx.policies.current.name), {
+      const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), keys.rateLimits(ctx.policies.current.name), {
         onDegraded(degraded, reason) {
           if (closing) return;
           up.set(degraded ? 0 : 1);
@@ -59,7 +65,7 @@ export function stateComponent(): StateComponent {
       up.set(0);
       await redis.connect().catch((err: Error) => ctx.logger.error({ event: 'redis_down', redis: shown, reason: err.message }, 'Redis unreachable at start: rate limits are per process until it answers'));
       ctx.readiness.push({ name: 'redis', check: () => null, degraded: () => (store.isDegraded ? `${shown} unreachable; rate limits are per process` : null) });
-      ctx.status.set('redis', () => ({ url: shown, status: redis.status, degraded: store.isDegraded }));
+      ctx.status.set('redis', () => ({ url: shown, prefix, status: redis.status, degraded: store.isDegraded, fallback: store.fallbackStats }));
       return {
         async close() {
           closing = true;

@@ -3,7 +3,6 @@
 // the consumer group, and the shared statistics become a model that one replica at a time builds
 // and every replica loads (GET /anomaly/model shows it). Without Redis it all happens in process.
 import type { IncomingMessage } from 'node:http';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { sendJson, type AdminHandler } from '../admin/server.js';
 import { isAnomalyModel } from '../../anomaly/model.js';
@@ -15,10 +14,12 @@ import type { DecisionEvent } from '../decision-bus.js';
 import { recordOfDecision, recordOfObservation, type TelemetryRecord } from '../../telemetry/records.js';
 import { MemoryStatsStore, RedisStatsStore } from '../../telemetry/stats-store.js';
 import { appendRecords, StreamConsumer } from '../../telemetry/stream.js';
+import type { RedisKeys } from '../../state/keys.js';
+import { duplicateRedis, type RedisClient } from '../../state/redis.js';
 
-/** Redis keys of one mesh (policy name), so that several meshes can share a Redis. */
-export function telemetryKeys(policyName: string) {
-  const prefix = `mg:t:${policyName}:`;
+/** Redis keys of one mesh (policy name) under the deployment's prefix, so that several meshes can share a Redis. */
+export function telemetryKeys(keys: RedisKeys, policyName: string) {
+  const prefix = keys.telemetry(policyName);
   return { prefix, stream: `${prefix}stream`, model: `${prefix}model`, channel: `${prefix}model:updated`, lock: `${prefix}learn:lock` };
 }
 const FLUSH_MS = 500;
@@ -42,7 +43,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function loadModel(redis: Redis, key: string, overlay: RuntimeOverlay): Promise<void> {
+async function loadModel(redis: RedisClient, key: string, overlay: RuntimeOverlay): Promise<void> {
   const raw = await redis.get(key);
   if (!raw) return;
   const model = JSON.parse(raw) as unknown;
@@ -69,7 +70,7 @@ function telemetryEndpoint(submit: (records: TelemetryRecord[], source: string) 
 }
 
 /** One build round: with Redis only the replica holding the lock builds, stores and announces the model. */
-async function buildRound(learner: OnlineLearner, overlay: RuntimeOverlay, redis: Redis | null, keys: ReturnType<typeof telemetryKeys>, owner: string, force: boolean): Promise<void> {
+async function buildRound(learner: OnlineLearner, overlay: RuntimeOverlay, redis: RedisClient | null, keys: ReturnType<typeof telemetryKeys>, owner: string, force: boolean): Promise<void> {
   if (!redis || redis.status !== 'ready') {
     const model = await learner.build();
     if (model) overlay.setModel(model);
@@ -110,7 +111,7 @@ export function telemetryComponent(state: StateComponent): Component {
       const recorded = new Counter({ name: 'meshguard_telemetry_records_total', help: 'Telemetry records by source', labelNames: ['source'] as const, registers });
       const modelRoutes = new Gauge({ name: 'meshguard_anomaly_model_routes', help: 'Routes in the anomaly model in force, by mode', labelNames: ['mode'] as const, registers });
       const redis = state.redis();
-      const keys = telemetryKeys(ctx.policies.current.name);
+      const keys = telemetryKeys(state.keys(), ctx.policies.current.name);
       const settings = () => ({ learning: ctx.policies.current.anomaly.learning, threshold: ctx.policies.current.anomaly.threshold });
       const learner = new OnlineLearner(redis ? new RedisStatsStore(redis, keys.prefix) : new MemoryStatsStore(), settings, () => ctx.overlay.current.model);
       let shown: string | null = null;
@@ -137,8 +138,8 @@ export function telemetryComponent(state: StateComponent): Component {
       });
 
       // XREADGROUP blocks for a second: the reader needs a longer command timeout than the shared connection.
-      const reader = redis?.duplicate({ commandTimeout: 5000 }) ?? null;
-      const subscriber = redis?.duplicate() ?? null;
+      const reader = redis ? duplicateRedis(redis, { commandTimeout: 5000 }) : null;
+      const subscriber = redis ? duplicateRedis(redis) : null;
       const consumer = reader ? new StreamConsumer(reader, keys.stream, (records) => records.forEach((r) => learner.observe(r)), (err) => ctx.logger.warn({ event: 'telemetry_stream', error: err.message }, 'telemetry stream read failed')) : null;
       if (reader && subscriber && redis) {
         reader.on('error', () => undefined);
