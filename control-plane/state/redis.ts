@@ -43,6 +43,9 @@ export function connectRedis(url: string, name = 'meshguard'): RedisClient {
       db: target.db,
       // Sentinel's +switch-master reconnects at once, rather than on the next failed command.
       failoverDetector: true,
+      // After a primary dies the sentinels need their down-after time to promote a replica; retry
+      // often enough that the client finds the new primary within half a second of the switch.
+      retryStrategy: (attempt) => Math.min(100 * attempt, 500),
       sentinelRetryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
       sentinelCommandTimeout: 500,
     });

@@ -125,6 +125,8 @@ export interface RedisSentinelSetup {
   readonly url: string;
   /** The primary's port as the sentinels see it now. */
   primaryPort(): Promise<number>;
+  /** `SENTINEL FAILOVER` (retried while the sentinels are not ready for it), until the other node is primary. */
+  failover(): Promise<{ from: number; to: number }>;
   /** SIGKILL a data node. */
   kill(port: number): Promise<void>;
   stop(): Promise<void>;
@@ -156,7 +158,7 @@ export async function startRedisSentinel(sentinels = 3): Promise<RedisSentinelSe
         `port ${port}`, 'bind 127.0.0.1', `dir ${group.dir}`,
         `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${primary} ${quorum}`,
         `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
-        `sentinel failover-timeout ${SENTINEL_MASTER} 10000`,
+        `sentinel failover-timeout ${SENTINEL_MASTER} 3000`,
         `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
         '',
       ].join('\n'));
@@ -179,6 +181,13 @@ export async function startRedisSentinel(sentinels = 3): Promise<RedisSentinelSe
     async primaryPort() {
       const [, port] = (await redisCli(sentinelPorts[0]!, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER)).split('\n');
       return Number(port);
+    },
+    async failover() {
+      const from = await setup.primaryPort();
+      // NOGOODSLAVE / INPROG until the sentinels know a healthy replica and no failover is running.
+      await until('SENTINEL FAILOVER accepted', async () => (await redisCli(sentinelPorts[0]!, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER)) === 'OK', 60_000);
+      await until('the sentinels name the replica as primary', async () => (await setup.primaryPort()) !== from, 30_000);
+      return { from, to: await setup.primaryPort() };
     },
     kill: (port) => group.kill(port),
     stop: () => group.stop(),
