@@ -136,6 +136,18 @@ describe('exit statuses, held over every command', () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/^meshguard serve: --redis http:\/\/127\.0\.0\.1:6379: unsupported scheme http:/);
   });
+
+  it.each([
+    [['check', '--policy', EXAMPLE_POLICY, '--requests', '/dev/null', '--redis', 'redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2:x/mymaster'], 'meshguard check: --redis redis+sentinel://:***@10.0.0.1:26379,10.0.0.2:x/mymaster: host 2 "10.0.0.2:x": the port must be 1-65535'],
+    [['serve', '--redis', 'redis+sentinel://10.0.0.1:26379'], 'meshguard serve: --redis redis+sentinel://10.0.0.1:26379: no master name (expected redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER)'],
+    [['release', 'spiffe://cluster.local/ns/a/sa/b', '--redis', 'redis+cluster://a:7000/2'], 'meshguard release: --redis redis+cluster://a:7000/2: a Redis Cluster has only database 0, not the path /2'],
+    [['serve', '--redis-prefix', 'team {b}:'], 'meshguard serve: --redis-prefix "team {b}:": the prefix may hold only printable ASCII without spaces'],
+    [['check', '--policy', EXAMPLE_POLICY, '--requests', '/dev/null', '--redis-prefix', '{b}'], 'meshguard check: --redis-prefix "{b}": the prefix may not hold { or }'],
+  ])('a malformed Sentinel or Cluster URL or prefix is one usage line: %j', async (argv, line) => {
+    const r = await runMeshguard(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${line}\n`);
+  });
 });
 
 describe('validate --output json', () => {
