@@ -13,6 +13,8 @@ export interface ServeProcess {
   readonly xdsPort: number;
   /** Every JSON log line so far. */
   readonly logs: Record<string, unknown>[];
+  /** What it wrote to stderr so far. */
+  stderr(): string;
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -54,6 +56,7 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
   const listening = await waitForLog((l) => l.event === 'listening');
   return {
     child, logs, waitForLog,
+    stderr: () => stderr,
     authzPort: listening.authzPort as number,
     adminPort: listening.adminPort as number,
     xdsPort: listening.xdsPort as number,

@@ -136,6 +136,7 @@ spec:
     for (const p of procs) {
       expect((await httpGet(p.adminPort, '/readyz')).body).toBe('ready\n');
       expect(p.logs.filter((l) => l.event === 'redis_down')).toEqual([]);
+      expect(p.stderr()).toBe('');
     }
     grpcClients.splice(0).forEach((c) => c.close());
     expect(await Promise.all(procs.splice(0).map((p) => p.stop()))).toEqual([0, 0]);
