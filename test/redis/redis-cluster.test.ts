@@ -107,6 +107,8 @@ spec:
     mode: monitor
     threshold: 10
     learning: { minRequests: 3, monitorFor: 1h, maxAlertRatio: 0.05 }
+  response:
+    quarantine: { denyRatio: 0.5, minRequests: 10, window: 30s, for: 2m }
 `, 'mg-cluster-');
     for (let i = 0; i < 2; i++) procs.push(await startServe(['--policy', file, '--redis', cluster!.url, '--redis-prefix', prefix, '--xds-port', 'none', '--log-allow-sample', '0']));
     await Promise.all(procs.map((p) => p.waitForLog((l) => l.event === 'redis_up')));
@@ -133,6 +135,10 @@ spec:
       const models = await Promise.all(procs.map(async (p) => JSON.parse((await httpGet(p.adminPort, '/anomaly/model')).body) as { version: string | null; routes: Record<string, unknown> }));
       return models.every((m) => m.version !== null && m.version === models[0]!.version && `${ns}/api GET /items` in m.routes);
     }, 30_000);
+    // A quarantine decided by one replica reaches the other (pub/sub on the Cluster, or its re-read).
+    const outsider = { attributes: { ...request.attributes, source: { principal: `spiffe://cluster.local/ns/other-${ns}/sa/x` } } };
+    for (let i = 0; i < 15; i++) expect((await check(grpcClients[0]!, outsider)).status.code).toBe(7);
+    await until('the other replica lists the quarantine', async () => (await httpGet(procs[1]!.adminPort, '/quarantine')).body.includes(`other-${ns}`), 10_000);
     for (const p of procs) {
       expect((await httpGet(p.adminPort, '/readyz')).body).toBe('ready\n');
       expect(p.logs.filter((l) => l.event === 'redis_down')).toEqual([]);
