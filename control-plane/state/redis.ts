@@ -5,6 +5,8 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { parseRedisUrl, redactRedisUrl, redisUrlProblem, REDIS_URL_FORMS } from './redis-url.js';
 
 export { parseRedisUrl, redisUrlProblem, REDIS_URL_FORMS };
+/** The URL with its password replaced by ***, for logs and errors. */
+export { redactRedisUrl as describeRedisUrl };
 
 /** A connection to one Redis (direct or through Sentinel) or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -95,9 +97,4 @@ export async function scanKeys(client: RedisClient, pattern: string): Promise<st
 /** A glob pattern that matches `text` literally (for SCAN MATCH). */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/** Redacts the password of a Redis URL for logs. */
-export function describeRedisUrl(url: string): string {
-  return redactRedisUrl(url);
 }
