@@ -82,18 +82,24 @@ describe.skipIf(unavailable !== null)('meshguard through a Redis Sentinel failov
     return { store, close, fallbacks: () => fallbacks };
   }
 
-  /** Polls fresh bucket keys until one of them is written on `port` (the new primary) by `take`. */
-  async function writesReach(port: number, prefix: string, take: (key: string) => unknown): Promise<void> {
+  /**
+   * Polls fresh bucket keys until one of them is written on `port` (the new primary) by `take`;
+   * how long that took (ms). Until then decisions went per process or to the old primary, whose
+   * writes the failover discards: either way not shared.
+   */
+  async function writesReach(port: number, prefix: string, take: (key: string) => unknown): Promise<number> {
+    const start = performance.now();
     let i = 0;
     await until(`a bucket written on the new primary (${port})`, async () => {
       const key = `after-${i++}`;
       await take(key);
       return (await redisCli(port, 'EXISTS', `${prefix}${key}`)) === '1';
     }, 30_000);
+    return performance.now() - start;
   }
 
-  function report(what: string, stats: BreakerStats, fallbacks: number): void {
-    figures.push(`${what}: breaker opened ${stats.opens}×, longest open ${stats.longestOpenMs.toFixed(0)} ms, open in all ${stats.openMs.toFixed(0)} ms, ${fallbacks} decisions per process`);
+  function report(what: string, stats: BreakerStats, fallbacks: number, followedMs: number): void {
+    figures.push(`${what}: breaker opened ${stats.opens}×, longest open ${stats.longestOpenMs.toFixed(0)} ms, open in all ${stats.openMs.toFixed(0)} ms, ${fallbacks} decisions per process; first write on the new primary ${followedMs.toFixed(0)} ms after the sentinels named it`);
   }
 
   it('SENTINEL FAILOVER: every decision answered, at most 2 s per process, shared again on the new primary, nothing left open', async () => {
@@ -104,14 +110,16 @@ describe.skipIf(unavailable !== null)('meshguard through a Redis Sentinel failov
     await until('decisions flow', () => traffic.counts.answered >= 20);
 
     const { to } = await setup!.failover();
-    await writesReach(to, prefix, (key) => store.take(key, PLENTY, Date.now()));
+    const followedMs = await writesReach(to, prefix, (key) => store.take(key, PLENTY, Date.now()));
     const counts = await traffic.stop();
 
     expect(counts.rejected).toBe(0);
     expect(counts.answered).toBe(counts.sent);
     const stats = store.fallbackStats;
-    report('SENTINEL FAILOVER', stats, fallbacks());
+    report('SENTINEL FAILOVER', stats, fallbacks(), followedMs);
     expect(stats.longestOpenMs).toBeLessThanOrEqual(FALLBACK_BOUND_MS);
+    // +switch-master moves the client at once (without it, only the old primary's demotion would, up to 10 s later).
+    expect(followedMs).toBeLessThanOrEqual(FALLBACK_BOUND_MS);
     expect(store.isDegraded).toBe(false);
     // Shared again: a bucket of burst 2 is empty after two decisions, by Redis, not per process.
     const before = fallbacks();
@@ -159,7 +167,7 @@ spec:
 
     const { to } = await setup!.failover();
     // Bucket keys are <segment>|<source>: a fresh source (service account) per attempt.
-    await writesReach(to, `${new RedisKeys(prefix).rateLimits('sentinel')}to-api|spiffe://cluster.local/ns/${ns}/sa/`, (sa) => check(grpc!, request(sa)));
+    const followedMs = await writesReach(to, `${new RedisKeys(prefix).rateLimits('sentinel')}to-api|spiffe://cluster.local/ns/${ns}/sa/`, (sa) => check(grpc!, request(sa)));
     const counts = await traffic.stop();
     expect(counts.rejected).toBe(0);
     expect(codes.length).toBe(counts.sent);
@@ -170,8 +178,9 @@ spec:
     const status = JSON.parse((await httpGet(serve.adminPort, '/status')).body) as { redis: { degraded: boolean; fallback: BreakerStats } };
     expect(status.redis.degraded).toBe(false);
     const perProcess = Number(/meshguard_ratelimit_fallback_total (\d+)/.exec((await httpGet(serve.adminPort, '/metrics')).body)?.[1]);
-    report('serve, SENTINEL FAILOVER at 40 Checks/s', status.redis.fallback, perProcess);
+    report('serve, SENTINEL FAILOVER at 40 Checks/s', status.redis.fallback, perProcess, followedMs);
     expect(status.redis.fallback.longestOpenMs).toBeLessThanOrEqual(FALLBACK_BOUND_MS);
+    expect(followedMs).toBeLessThanOrEqual(FALLBACK_BOUND_MS);
     expect(serve.logs.filter((l) => l.level === 60)).toEqual([]);
     // No error event went without a listener (ioredis prints those), nothing was thrown.
     expect(serve.stderr()).toBe('');
@@ -194,16 +203,17 @@ spec:
     await setup!.kill(from);
     await until('the sentinels promote the replica', async () => (await setup!.primaryPort()) === replica, 30_000);
     const promotedMs = performance.now() - killedAt;
-    await writesReach(replica, prefix, (key) => store.take(key, PLENTY, Date.now()));
+    const followedMs = await writesReach(replica, prefix, (key) => store.take(key, PLENTY, Date.now()));
     const counts = await traffic.stop();
     expect(counts.rejected).toBe(0);
     expect(counts.answered).toBe(counts.sent);
     expect(store.isDegraded).toBe(false);
     const stats = store.fallbackStats;
-    report(`primary killed (SIGKILL; sentinels promoted the replica ${promotedMs.toFixed(0)} ms later, down-after 1000 ms)`, stats, fallbacks());
+    report(`primary killed (SIGKILL; sentinels promoted the replica ${promotedMs.toFixed(0)} ms later, down-after 1000 ms)`, stats, fallbacks(), followedMs);
     // The outage is the sentinels' to end (down-after + election + promotion); the client follows
     // within its reconnect delay: open no longer than the promotion took, plus 2 s.
     expect(stats.longestOpenMs).toBeLessThanOrEqual(promotedMs + FALLBACK_BOUND_MS);
+    expect(followedMs).toBeLessThanOrEqual(FALLBACK_BOUND_MS);
     expect(unhandled).toEqual([]);
     close();
   }, 120_000);
