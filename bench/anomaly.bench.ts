@@ -131,7 +131,7 @@ function checkRequestOf(workload: string, http: HttpInput): unknown {
 interface WasmTiming { anomaly: number; noop: number; rounds: string }
 
 /** anomaly.wasm (with the learned model) and the no-op filter on the held-out requests; µs per request by CPU time, medians of rounds taken in turns. */
-async function wasmTiming(set: readonly LabelledRequest[], model: ReturnType<typeof trainModel>): Promise<WasmTiming> {
+export async function wasmTiming(set: readonly LabelledRequest[], model: ReturnType<typeof trainModel>, anomalyWasm = join(WASM_DIR, "anomaly.wasm")): Promise<WasmTiming> {
   const policy = corpusPolicy();
   const requests: { workload: string; chain: ChainRequest }[] = [];
   for (const r of set) {
@@ -141,7 +141,7 @@ async function wasmTiming(set: readonly LabelledRequest[], model: ReturnType<typ
     requests.push({ workload: r.workload, chain });
   }
   const chainsFor = async (module: 'anomaly' | 'noop') => {
-    const host = await WasmHost.load(readFileSync(join(WASM_DIR, `${module}.wasm`)), { logLevel: 'error', canary: false });
+    const host = await WasmHost.load(readFileSync(module === "anomaly" ? anomalyWasm : join(WASM_DIR, `${module}.wasm`)), { logLevel: "error", canary: false });
     const plugins = new Map<string, Plugin>();
     for (const w of policy.workloads.values()) {
       plugins.set(w.key, host.createPlugin({ name: `${module}-${w.key}`, configuration: module === 'noop' ? '' : JSON.stringify(filterConfigFor(policy, w, model)) }));

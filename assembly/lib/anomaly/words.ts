@@ -3,10 +3,13 @@ import { ByteBuf } from "../../sdk/bytes";
 
 /** A list of words; `find` gives the index of src[from, to) in it, or -1. */
 export class WordList {
+  /** Keeps the words' bytes alive; the loops read them through `ptrs` and `lens`. */
   private words: ByteBuf[] = [];
+  private ptrs: StaticArray<usize> = new StaticArray<usize>(0);
+  private lens: StaticArray<i32> = new StaticArray<i32>(0);
   /** First word index per first byte, and the next word with the same first byte (-1: none). */
   private heads: StaticArray<i32> = new StaticArray<i32>(256);
-  private next: i32[] = [];
+  private next: StaticArray<i32> = new StaticArray<i32>(0);
 
   /** `words`: separated by '|' (one literal per list keeps the data section small). */
   constructor(words: string) {
@@ -18,12 +21,18 @@ export class WordList {
       this.words.push(w);
       start = i + 1;
     }
+    const count = this.words.length;
+    this.ptrs = new StaticArray<usize>(count);
+    this.lens = new StaticArray<i32>(count);
+    this.next = new StaticArray<i32>(count);
     for (let b = 0; b < 256; b++) this.heads[b] = -1;
-    for (let k = this.words.length - 1; k >= 0; k--) {
+    for (let k = count - 1; k >= 0; k--) {
       const w = this.words[k];
-      this.next.unshift(0);
+      this.ptrs[k] = w.ptr;
+      this.lens[k] = w.length;
+      this.next[k] = -1;
       if (w.length == 0) continue;
-      this.next[0] = this.heads[w.at(0)];
+      this.next[k] = this.heads[w.at(0)];
       this.heads[w.at(0)] = k;
     }
   }
@@ -32,26 +41,31 @@ export class WordList {
   private wordAt(text: usize, at: i32, to: i32): i32 {
     let k = unchecked(this.heads[load<u8>(text + <usize>at)]);
     while (k >= 0) {
-      const w = unchecked(this.words[k]);
-      if (at + w.length <= to && memory.compare(w.ptr, text + <usize>at, <usize>w.length) == 0) return k;
+      const n = unchecked(this.lens[k]);
+      if (at + n <= to && memory.compare(unchecked(this.ptrs[k]), text + <usize>at, <usize>n) == 0) break;
       k = unchecked(this.next[k]);
     }
-    return -1;
+    return k;
   }
 
+  /** The index of the word equal to src[from, to), or -1 (words are distinct: the chain of the first byte holds it). */
   find(src: usize, from: i32, to: i32): i32 {
     const n = to - from;
-    for (let i = 0; i < this.words.length; i++) {
-      const w = unchecked(this.words[i]);
-      if (w.length == n && memory.compare(w.ptr, src + <usize>from, <usize>n) == 0) return i;
+    if (n <= 0) return -1;
+    let k = unchecked(this.heads[load<u8>(src + <usize>from)]);
+    while (k >= 0) {
+      if (unchecked(this.lens[k]) == n && memory.compare(unchecked(this.ptrs[k]), src + <usize>from, <usize>n) == 0) break;
+      k = unchecked(this.next[k]);
     }
-    return -1;
+    return k;
   }
 
   /** The word that occurs first in text[from, to), as an index, or -1. */
   anyIn(text: ByteBuf, from: i32, to: i32): i32 {
+    const p = text.ptr;
     for (let i = from; i < to; i++) {
-      const k = this.wordAt(text.ptr, i, to);
+      if (unchecked(this.heads[load<u8>(p + <usize>i)]) < 0) continue;
+      const k = this.wordAt(p, i, to);
       if (k >= 0) return k;
     }
     return -1;
@@ -59,7 +73,11 @@ export class WordList {
 
   /** The earliest position of any word in text[from, to), or -1. */
   earliest(text: ByteBuf, from: i32, to: i32): i32 {
-    for (let i = from; i < to; i++) if (this.wordAt(text.ptr, i, to) >= 0) return i;
+    const p = text.ptr;
+    for (let i = from; i < to; i++) {
+      if (unchecked(this.heads[load<u8>(p + <usize>i)]) < 0) continue;
+      if (this.wordAt(p, i, to) >= 0) return i;
+    }
     return -1;
   }
 
