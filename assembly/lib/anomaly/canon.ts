@@ -181,10 +181,24 @@ function foldOverlong(src: ByteBuf, out: ByteBuf): bool {
 
 const scratch = new ByteBuf(256);
 
+/** Whether `v` holds a byte where decodeEscapes or foldOverlong could change something: % \ & or ≥ 0xC0. */
+function mayDecode(v: ByteBuf): bool {
+  const p = v.ptr;
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 37 || c == 92 || c == 38 || c >= 0xc0) return true;
+  }
+  return false;
+}
+
 /** Decodes `value` in place (it is replaced by its decoded form); returns the rounds that changed it. */
 export function decodeValue(value: ByteBuf): i32 {
   let rounds = 0;
   for (let r = 0; r < MAX_ROUNDS; r++) {
+    // Without a byte that starts an escape, an entity or an overlong/full-width form, a round
+    // changes nothing: stop without copying.
+    if (!mayDecode(value)) break;
     let changed = decodeEscapes(value, scratch);
     value.set(scratch.ptr, scratch.length);
     if (foldOverlong(value, scratch)) {

@@ -17,8 +17,11 @@ export class ValueFeatures {
   hash: u32 = 0;
 }
 
-const counts = new StaticArray<u16>(256);
-const ranked = new StaticArray<u16>(256);
+/** Per byte value, its count in the value being read; all zero between calls (reset from `distinctBytes`). */
+const counts = new StaticArray<u32>(256);
+const ranked = new StaticArray<u32>(256);
+/** The distinct bytes of the value being read, in order of first occurrence. */
+const distinctBytes = new StaticArray<u8>(256);
 
 /** Bit of a byte's class: 0 lower, 1 upper, 2 digit, 3 space, 4 non-ASCII, 5 control, 6+ each ASCII punctuation. */
 export function classBit(c: u32): i32 {
@@ -40,21 +43,24 @@ export function valueFeatures(v: ByteBuf, out: ValueFeatures): void {
   out.length = n;
   let classes: u64 = 0;
   let h: u32 = 2166136261;
-  for (let b = 0; b < 256; b++) unchecked((counts[b] = 0));
+  let distinct = 0;
   for (let i = 0; i < n; i++) {
     const c = <u32>v.at(i);
-    unchecked((counts[c] = counts[c] + 1));
+    const k = unchecked(counts[c]);
+    if (k == 0) unchecked((distinctBytes[distinct++] = <u8>c));
+    unchecked((counts[c] = k + 1));
     classes |= (<u64>1) << <u64>classBit(c);
     h = (h ^ c) * 16777619;
   }
   out.classes = classes;
   out.hash = h;
-  // distinct counts, sorted high to low (insertion sort: few distinct bytes in a value)
-  let distinct = 0;
-  for (let b = 0; b < 256; b++) {
+  // distinct counts, sorted high to low (insertion sort: few distinct bytes in a value); the
+  // counts go back to zero on the way
+  for (let d = 0; d < distinct; d++) {
+    const b = <i32>unchecked(distinctBytes[d]);
     const k = unchecked(counts[b]);
-    if (k == 0) continue;
-    let j = distinct++;
+    unchecked((counts[b] = 0));
+    let j = d;
     while (j > 0 && unchecked(ranked[j - 1]) < k) {
       unchecked((ranked[j] = ranked[j - 1]));
       j--;

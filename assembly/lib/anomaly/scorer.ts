@@ -231,13 +231,16 @@ export class Scorer {
     if (f.plusIsSpace) for (let i = 0; i < d.length; i++) if (d.at(i) == 43) store<u8>(d.ptr + <usize>i, 32);
     decodeValue(d);
     foldValue(d, this.folded);
+    // lowered is never longer than its source: written in place
     const l = this.lowered;
     l.clear();
     l.reserve(d.length);
+    let m = 0;
     for (let i = 0; i < d.length; i++) {
       const c = d.at(i);
-      if (c != 0) l.push(c >= 65 && c <= 90 ? c + 32 : c);
+      if (c != 0) store<u8>(l.ptr + <usize>(m++), c >= 65 && c <= 90 ? c + 32 : c);
     }
+    l.length = m;
     const c = this.compact;
     c.clear();
     for (let i = 0; i < this.folded.length; i++) if (this.folded.at(i) != 32) c.push(this.folded.at(i));

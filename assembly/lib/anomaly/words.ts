@@ -3,38 +3,47 @@ import { ByteBuf } from "../../sdk/bytes";
 
 /** A list of words; `find` gives the index of src[from, to) in it, or -1. */
 export class WordList {
-  /** Keeps the words' bytes alive; the loops read them through `ptrs` and `lens`. */
-  private words: ByteBuf[] = [];
-  private ptrs: StaticArray<usize> = new StaticArray<usize>(0);
-  private lens: StaticArray<i32> = new StaticArray<i32>(0);
+  /** The words' bytes, one after the other; word k is at ptrs[k], lens[k] bytes. */
+  private bytes: ByteBuf;
+  private ptrs: StaticArray<usize>;
+  private lens: StaticArray<i32>;
   /** First word index per first byte, and the next word with the same first byte (-1: none). */
-  private heads: StaticArray<i32> = new StaticArray<i32>(256);
-  private next: StaticArray<i32> = new StaticArray<i32>(0);
+  private heads: StaticArray<i32>;
+  private next: StaticArray<i32>;
+  /** The word the last `earliest` found. */
+  private found: i32 = -1;
 
   /** `words`: separated by '|' (one literal per list keeps the data section small). */
   constructor(words: string) {
-    let start = 0;
+    let count = 1;
+    for (let i = 0; i < words.length; i++) if (words.charCodeAt(i) == 124) count++;
+    const bytes = new ByteBuf(words.length + 1);
+    const ptrs = new StaticArray<usize>(count);
+    const lens = new StaticArray<i32>(count);
+    const next = new StaticArray<i32>(count);
+    let k = 0;
     for (let i = 0; i <= words.length; i++) {
-      if (i < words.length && words.charCodeAt(i) != 124) continue;
-      const w = new ByteBuf(i - start + 1);
-      for (let k = start; k < i; k++) w.push(<u8>words.charCodeAt(k));
-      this.words.push(w);
-      start = i + 1;
+      if (i == words.length || words.charCodeAt(i) == 124) {
+        lens[k] = bytes.length - <i32>ptrs[k];
+        if (++k < count) ptrs[k] = <usize>bytes.length;
+      } else bytes.push(<u8>words.charCodeAt(i));
     }
-    const count = this.words.length;
-    this.ptrs = new StaticArray<usize>(count);
-    this.lens = new StaticArray<i32>(count);
-    this.next = new StaticArray<i32>(count);
-    for (let b = 0; b < 256; b++) this.heads[b] = -1;
-    for (let k = count - 1; k >= 0; k--) {
-      const w = this.words[k];
-      this.ptrs[k] = w.ptr;
-      this.lens[k] = w.length;
-      this.next[k] = -1;
-      if (w.length == 0) continue;
-      this.next[k] = this.heads[w.at(0)];
-      this.heads[w.at(0)] = k;
+    // offsets become addresses (the buffer no longer moves)
+    for (let j = 0; j < count; j++) ptrs[j] += bytes.ptr;
+    const heads = new StaticArray<i32>(256);
+    for (let b = 0; b < 256; b++) heads[b] = -1;
+    for (let j = count - 1; j >= 0; j--) {
+      next[j] = -1;
+      if (lens[j] == 0) continue;
+      const first = load<u8>(ptrs[j]);
+      next[j] = heads[first];
+      heads[first] = j;
     }
+    this.heads = heads;
+    this.bytes = bytes;
+    this.ptrs = ptrs;
+    this.lens = lens;
+    this.next = next;
   }
 
   /** The index of a word that starts at text[at] and ends by `to`, or -1. */
@@ -60,25 +69,23 @@ export class WordList {
     return k;
   }
 
-  /** The word that occurs first in text[from, to), as an index, or -1. */
-  anyIn(text: ByteBuf, from: i32, to: i32): i32 {
-    const p = text.ptr;
-    for (let i = from; i < to; i++) {
-      if (unchecked(this.heads[load<u8>(p + <usize>i)]) < 0) continue;
-      const k = this.wordAt(p, i, to);
-      if (k >= 0) return k;
-    }
-    return -1;
-  }
-
-  /** The earliest position of any word in text[from, to), or -1. */
+  /** The earliest position of any word in text[from, to), or -1; the word's index is left in `found`. */
   earliest(text: ByteBuf, from: i32, to: i32): i32 {
     const p = text.ptr;
     for (let i = from; i < to; i++) {
       if (unchecked(this.heads[load<u8>(p + <usize>i)]) < 0) continue;
-      if (this.wordAt(p, i, to) >= 0) return i;
+      const k = this.wordAt(p, i, to);
+      if (k >= 0) {
+        this.found = k;
+        return i;
+      }
     }
     return -1;
+  }
+
+  /** The word that occurs first in text[from, to), as an index, or -1. */
+  anyIn(text: ByteBuf, from: i32, to: i32): i32 {
+    return this.earliest(text, from, to) >= 0 ? this.found : -1;
   }
 
   /** The word starting at text[at], as an index, or -1. */
