@@ -3,13 +3,13 @@
 // load generator in a third process. Measures maximum throughput of each (closed loop), latency at
 // half of meshguard's saturation throughput (open loop at a fixed rate, both servers), CPU per call
 // and the resident memory of `serve`.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { FromGenerator, RunMessage, RunResult, ToGenerator } from './authz/protocol.js';
+import { Generator } from './authz/generator.js';
+import type { RunResult } from './authz/protocol.js';
 import { memoryOf, metricMb, metricsRssMb, startServer, type ServerProcess } from './authz/processes.js';
 import { BENCH_SHAPE, generatePolicyDocument, policyYaml } from './generate-policy.js';
 import { formatNumber, table } from './lib/format.js';
@@ -28,41 +28,6 @@ const CLOSED_MS = 4000;
 const OPEN_MS = 5000;
 const CORPUS = 20_000;
 const SEED = 0xc0ffee;
-
-/** Talks to the forked load generator, one request at a time. */
-class Generator {
-  private pending: { resolve: (m: FromGenerator) => void; reject: (e: Error) => void } | null = null;
-
-  constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: FromGenerator) => {
-      const p = this.pending;
-      this.pending = null;
-      if (m.type === 'error') p?.reject(new Error(`load generator: ${m.message}`));
-      else p?.resolve(m);
-    });
-    child.on('exit', (code) => this.pending?.reject(new Error(`load generator exited with ${code}`)));
-  }
-
-  request(message: ToGenerator): Promise<FromGenerator> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.child.send(message);
-    });
-  }
-
-  async run(message: RunMessage): Promise<RunResult> {
-    const reply = await this.request(message);
-    if (reply.type !== 'result') throw new Error(`load generator answered ${reply.type} to run`);
-    return reply.result;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || !this.child.connected) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.send({ type: 'stop' } satisfies ToGenerator);
-    await Promise.race([exited, sleep(3000).then(() => void this.child.kill('SIGKILL'))]);
-  }
-}
 
 const ms = (x: number) => x.toFixed(3);
 const pct = (x: number | null) => (x === null ? '?' : `${(x * 100).toFixed(0)}%`);
