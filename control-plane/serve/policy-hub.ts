@@ -2,12 +2,13 @@
 // and subscribers (ext_authz, xDS, live view...) notified on every new version.
 import { compilePolicy, type CompileOrigin } from '../policy/compile.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
+import type { PolicySource } from '../policy/source.js';
 import type { Policy, Workload } from '../policy/types.js';
 
 export type PolicyListener = (policy: CompiledPolicy, previous: CompiledPolicy | null) => void;
 
 export class PolicyHub {
-  private source: { policy: Policy; origin: CompileOrigin } | null = null;
+  private source: { policy: Policy; origin: CompileOrigin; parsed: PolicySource | null } | null = null;
   private inventory: readonly Workload[] | null = null;
   private compiled: CompiledPolicy | null = null;
   private readonly listeners = new Set<PolicyListener>();
@@ -22,10 +23,19 @@ export class PolicyHub {
     return this.compiled !== null;
   }
 
-  /** A new good policy from the file. */
-  setPolicy(policy: Policy, origin: CompileOrigin): CompiledPolicy {
-    this.source = { policy, origin };
+  /** A new good policy from the file (with its parsed source, when there is one). */
+  setPolicy(policy: Policy, origin: CompileOrigin, parsed: PolicySource | null = null): CompiledPolicy {
+    this.source = { policy, origin, parsed };
     return this.recompile();
+  }
+
+  /**
+   * The policy file as last parsed (its own workloads, whatever the inventory) and its source, so
+   * that readers of positions (the audit) need not parse the file again; null before the first
+   * policy or when it came without a source.
+   */
+  fileSource(): { readonly policy: Policy; readonly source: PolicySource } | null {
+    return this.source?.parsed ? { policy: this.source.policy, source: this.source.parsed } : null;
   }
 
   /** Replaces the file's `workloads` with a discovered inventory (e.g. from Kubernetes); null restores the file's. */

@@ -8,10 +8,12 @@ import { basename, dirname } from 'node:path';
 import type { CompileOrigin } from '../policy/compile.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import { parsePolicy, readFailure } from '../policy/load.js';
+import type { PolicySource } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
 
 export interface PolicyWatcherEvents {
-  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[]): void;
+  /** `source` is the parsed file, kept so that positions (the audit's) need no second parse. */
+  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], source: PolicySource): void;
   onRejected(errors: readonly Diagnostic[]): void;
 }
 
@@ -75,7 +77,7 @@ export class PolicyWatcher {
       this.events.onRejected(loaded.errors);
       return false;
     }
-    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings);
+    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.source);
     return true;
   }
 }

@@ -40,9 +40,9 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
   const { logger, metrics, policies } = ctx;
   let rejected: readonly Diagnostic[] = [];
   const watcher = new PolicyWatcher(ctx.options.policyFile, {
-    onPolicy(policy, origin, warnings) {
+    onPolicy(policy, origin, warnings, source) {
       for (const w of warnings) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
-      const compiled = policies.setPolicy(policy, origin);
+      const compiled = policies.setPolicy(policy, origin, source);
       metrics.setPolicy(compiled.name, compiled.version);
       if (state.loadedAt !== null) {
         metrics.reloads.inc();

@@ -21,11 +21,24 @@ export interface AuditComponentOptions {
   readonly driftIntervalMs?: number;
 }
 
-/** The policy as the audit reads it; without a readable file, findings keep the policy file but no line. */
-async function underAudit(policy: CompiledPolicy): Promise<PolicyUnderAudit> {
+/**
+ * The policy as the audit reads it: the file as serve last parsed it (no second parse, whose
+ * garbage would grow the heap of a large policy by tens of MB), else read again; without a
+ * readable file, findings keep the policy file but no line.
+ */
+async function underAudit(policy: CompiledPolicy, ctx: ServeContext): Promise<PolicyUnderAudit> {
+  const parsed = ctx.policies.fileSource();
+  if (parsed && parsed.source.file === policy.file) {
+    const { source } = parsed;
+    return {
+      compiled: policy,
+      fileWorkloads: parsed.policy.spec.workloads.map((w) => `${w.namespace}/${w.name}`),
+      locate: (path, atKey = false) => ({ file: source.file, ...source.position(path, atKey) }),
+    };
+  }
   try {
-    const parsed = policyUnderAudit(await readFile(policy.file, 'utf8'), policy.file, policy);
-    if (parsed.ok) return parsed.value;
+    const reread = policyUnderAudit(await readFile(policy.file, 'utf8'), policy.file, policy);
+    if (reread.ok) return reread.value;
   } catch {
     // unreadable: fall through
   }
@@ -64,7 +77,7 @@ class ServeAudit {
     this.chain = this.chain.then(async () => {
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (this.latest !== policy) return;
-      this.report = { ...runAudit({ policy: await underAudit(policy), wasmDir: this.options.wasmDir ?? null }), at: new Date().toISOString() };
+      this.report = { ...runAudit({ policy: await underAudit(policy, this.ctx), wasmDir: this.options.wasmDir ?? null }), at: new Date().toISOString() };
       this.publish();
       this.ctx.logger.info({ event: 'audit', version: policy.version, findings: countBySeverity(this.report.findings) }, 'policy audited');
     }).catch((err: unknown) => this.ctx.logger.error({ event: 'audit_failed', error: (err as Error).message }, 'policy audit failed'));
