@@ -130,7 +130,7 @@ async function waitReady(adminPort: number, timeoutMs = 30_000): Promise<void> {
       if (res.status === 200 && !/degraded/i.test(body)) return;
       if (Date.now() > deadline) throw new Error(`/readyz answered ${res.status} ${body.slice(0, 200)}`);
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`meshguard on admin port ${adminPort} not ready: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`meshguard on admin port ${adminPort} not ready: ${(err as Error).message}`, { cause: err });
     }
     await sleep(100);
   }
