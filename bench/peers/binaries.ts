@@ -19,7 +19,7 @@ export const REPO = repoRoot();
 export const PEERS_BIN = join(REPO, 'build', 'peers');
 export const PEERS_SRC = join(REPO, 'bench', 'peers');
 
-export type PeerName = 'opa-envoy' | 'ratelimit' | 'coraza';
+export type PeerName = 'opa-envoy' | 'ratelimit' | 'coraza' | 'go-control-plane';
 
 export function peerBinary(name: PeerName): string {
   return join(PEERS_BIN, name);

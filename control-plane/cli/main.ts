@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   'render filter-config': async () => (await import('./render.js')).command,
   'render envoy': async () => (await import('./render-envoy.js')).command,
   'render istio': async () => (await import('./render-istio.js')).command,
+  'render xds-snapshot': async () => (await import('./render-xds-snapshot.js')).command,
   audit: async () => (await import('./audit.js')).command,
   graph: async () => (await import('./graph.js')).command,
   learn: async () => (await import('./learn.js')).learnSpec,

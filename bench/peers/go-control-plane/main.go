@@ -173,6 +173,8 @@ func (t *tracker) closed(stream int64) {
 	delete(t.sent, stream)
 }
 
+// callbacks feed the tracker. The SotW and delta servers number their streams separately (both
+// from 1): delta streams are tracked under the negated id.
 func (t *tracker) callbacks() server.Callbacks {
 	return server.CallbackFuncs{
 		StreamRequestFunc: func(id int64, r *discovery.DiscoveryRequest) error {
@@ -183,14 +185,14 @@ func (t *tracker) callbacks() server.Callbacks {
 			t.response(id, r.GetNonce(), r.GetVersionInfo())
 		},
 		StreamDeltaRequestFunc: func(id int64, r *discovery.DeltaDiscoveryRequest) error {
-			t.request(id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetErrorDetail() != nil)
+			t.request(-id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetErrorDetail() != nil)
 			return nil
 		},
 		StreamDeltaResponseFunc: func(id int64, _ *discovery.DeltaDiscoveryRequest, r *discovery.DeltaDiscoveryResponse) {
-			t.response(id, r.GetNonce(), r.GetSystemVersionInfo())
+			t.response(-id, r.GetNonce(), r.GetSystemVersionInfo())
 		},
 		StreamClosedFunc:      func(id int64, _ *core.Node) { t.closed(id) },
-		DeltaStreamClosedFunc: func(id int64, _ *core.Node) { t.closed(id) },
+		DeltaStreamClosedFunc: func(id int64, _ *core.Node) { t.closed(-id) },
 	}
 }
 
