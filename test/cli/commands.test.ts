@@ -16,6 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'meshguard-cli-'));
 const INVALID = join(dir, 'invalid.yaml');
 writeFileSync(INVALID, 'apiVersion: meshguard.io/v1alpha1\nkind: MeshPolicy\nmetadata: { name: x }\nspec:\n  bogus: 1\n');
 const MISSING = join(dir, 'missing.yaml');
+const NODES = join(dir, 'nodes.json');
+writeFileSync(NODES, JSON.stringify([{ id: 'a', metadata: { 'meshguard.io/workload': 'shop/api' } }]));
 
 let specs: CommandSpec[];
 beforeAll(async () => {
@@ -39,6 +41,7 @@ function withPolicy(spec: CommandSpec, file: string): string[] | null {
     case 'diff': return [...words, file, EXAMPLE_POLICY];
     case 'render filter-config': case 'render envoy': return [...words, '--policy', file, '--workload', 'shop/api'];
     case 'render istio': return [...words, '--policy', file, '--out', join(dir, 'istio')];
+    case 'render xds-snapshot': return [...words, '--policy', file, '--nodes', NODES];
     case 'check': case 'explain': case 'replay': case 'audit': case 'graph': case 'suggest': return [...words, '--policy', file, ...(spec.name === 'suggest' ? ['--flows', '/dev/null'] : ['--requests', '/dev/null'].filter(() => spec.flags.some((f) => f.name === 'requests')))];
     default: return null;
   }
