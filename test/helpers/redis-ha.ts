@@ -53,7 +53,7 @@ class ProcessGroup {
     try {
       await until(`${command} on port ${port} answers PING`, () => ping(port), 15_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}; its log ends: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-600) : '(none)'}`);
+      throw new Error(`${(err as Error).message}; its log ends: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-600) : '(none)'}`, { cause: err });
     }
   }
 

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { LocalRateLimitStore, type RateLimitResult } from '../../control-plane/authorizer/rate-limit.js';
 import { RedisRateLimitStore } from '../../control-plane/state/rate-limit-redis.js';
-import { connectRedis } from '../../control-plane/state/redis.js';
+import { connectRedis, type RedisClient } from '../../control-plane/state/redis.js';
 import { REDIS_URL, sharedRedisAvailable } from '../helpers/redis.js';
 
 const available = await sharedRedisAvailable();
 
 describe.skipIf(!available)('the Redis rate-limit store (GCRA in one Lua script)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: RedisRateLimitStore;
   const prefix = `mg:test:${randomUUID()}:`;
   const events: string[] = [];

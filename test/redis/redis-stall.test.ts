@@ -35,7 +35,8 @@ describe.skipIf(!available)('the rate-limit store in front of a stalled Redis', 
 
   it('waits out one command timeout, then falls back at once without sending Redis a command, and returns on the first answer', async () => {
     server = await startRedisServer();
-    redis = connectRedis(server.url, 'meshguard-stall-test');
+    // A redis:// URL connects one server: a Redis, whose sendCommand the test wraps below.
+    redis = connectRedis(server.url, 'meshguard-stall-test') as Redis;
     const events: string[] = [];
     let fallbacks = 0;
     const store = new RedisRateLimitStore(redis, new LocalRateLimitStore(), 'mg:stall:', { onDegraded: (d, why) => events.push(`${d ? 'down' : 'up'}: ${why}`), onFallback: () => fallbacks++ }, 200);
