@@ -109,10 +109,10 @@ async function graphFigures(ctx: BenchContext, policy: string, notes: string[]):
   let size = 0;
   let edges = 0;
   const cpu: number[] = [];
-  const inProcess = await medianOf(ROUNDS, () => timed(() => {
+  const inProcess = await medianOf(ROUNDS, () => timed(async () => {
     const g = buildGraph(loaded.compiled);
     edges = g.edges.length;
-    size = toSvg(g).length;
+    size = (await toSvg(g)).length;
   }, cpu));
   notes.push(`graph: ${GRAPH_SHAPE.workloads} workloads, ${GRAPH_SHAPE.segments} segments, ${GRAPH_SHAPE.egress} egress rules → ${edges} edges, SVG ${(size / 1e6).toFixed(1)} MB; median of ${ROUNDS}`);
   return [

@@ -6,7 +6,7 @@ import { POLICY_FLAG } from './check.js';
 import { loadPolicyForCommand } from './policy.js';
 import type { CommandSpec } from './spec.js';
 
-const RENDERERS = { dot: toDot, mermaid: toMermaid, svg: (g: Parameters<typeof toSvg>[0]) => toSvg(g) } as const;
+const RENDERERS = { dot: toDot, mermaid: toMermaid, svg: toSvg } as const;
 
 export const command: CommandSpec = {
   name: 'graph',
@@ -19,7 +19,7 @@ export const command: CommandSpec = {
   async run(args) {
     const loaded = await loadPolicyForCommand(args.need('policy'));
     if (!loaded.ok) return loaded.status;
-    process.stdout.write(RENDERERS[args.need('format') as keyof typeof RENDERERS](buildGraph(loaded.compiled)));
+    process.stdout.write(await RENDERERS[args.need('format') as keyof typeof RENDERERS](buildGraph(loaded.compiled)));
     return 0;
   },
 };

@@ -5,6 +5,8 @@ import { loadCompiledPolicy } from '../../control-plane/policy/load.js';
 import { buildGraph, edgeLabel, EGRESS_GROUP } from '../../control-plane/graph/model.js';
 import { DEFAULT_LAYOUT, layeredLayout } from '../../control-plane/graph/layout.js';
 import { toSvg } from '../../control-plane/graph/svg.js';
+import { edgeLabelLines, routedLayout, ROUTED_MAX_EDGES, type Box, type Point } from '../../control-plane/graph/routed-layout.js';
+import { textWidth } from '../../control-plane/graph/text-width.js';
 import { toDot, toMermaid } from '../../control-plane/graph/text-formats.js';
 import { EXAMPLE_POLICY, runMeshguard } from '../helpers/cli.js';
 
@@ -67,18 +69,71 @@ describe('segmentation graph', () => {
 
   it('SVG: well-formed, every node placed, workloads tagged for the live view', async () => {
     const g = buildGraph(await example());
-    const svg = toSvg(g);
+    const svg = await toSvg(g);
     expect(xmlErrors(svg)).toEqual([]);
     expect(svg.match(/<g class="node /g)).toHaveLength(g.nodes.length);
     expect(svg).toContain('data-workload="shop/api"');
     expect(svg.match(/<path class="edge /g)).toHaveLength(g.edges.length);
   });
 
-  it('500 workloads: laid out without overlaps, inside the canvas, in under 2 s of CPU', () => {
+  it('routed by ELK (small graphs): no overlapping nodes, orthogonal edges that never cross a node, labels whole and clear of nodes', async () => {
+    const g = buildGraph(await example());
+    const layout = await routedLayout(g);
+    const boxes = [...layout.nodes.entries()];
+    expect(boxes).toHaveLength(g.nodes.length);
+    const overlap = (a: Box, b: Box) => Math.min(a.x + a.width, b.x + b.width) > Math.max(a.x, b.x) && Math.min(a.y + a.height, b.y + b.height) > Math.max(a.y, b.y);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i]![1], boxes[j]![1]), `${boxes[i]![0]} / ${boxes[j]![0]}`).toBe(false);
+    // Each node is as wide as its name needs, inside its namespace's box.
+    for (const n of g.nodes) {
+      const b = layout.nodes.get(n.id)!;
+      expect(b.width).toBeGreaterThanOrEqual(textWidth(n.label, 11) + 16);
+      const group = layout.groups.find((x) => x.group === n.group)!;
+      expect(b.x >= group.x && b.y >= group.y && b.x + b.width <= group.x + group.width && b.y + b.height <= group.y + group.height, n.id).toBe(true);
+    }
+    const strictlyInside = (p: Point, b: Box) => p.x > b.x + 0.5 && p.x < b.x + b.width - 0.5 && p.y > b.y + 0.5 && p.y < b.y + b.height - 0.5;
+    expect(layout.edges).toHaveLength(g.edges.length);
+    for (const r of layout.edges) {
+      const name = `${r.edge.from} → ${r.edge.to}`;
+      expect(r.points.length, name).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < r.points.length; i++) {
+        const [a, b] = [r.points[i - 1]!, r.points[i]!];
+        expect(Math.abs(a.x - b.x) < 0.01 || Math.abs(a.y - b.y) < 0.01, `${name}: segment ${i} is horizontal or vertical`).toBe(true);
+        // Sampled every pixel: no point of any segment inside a node box.
+        const steps = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y));
+        for (let k = 0; k <= steps; k++) {
+          const p = { x: a.x + ((b.x - a.x) * k) / Math.max(1, steps), y: a.y + ((b.y - a.y) * k) / Math.max(1, steps) };
+          for (const [id, box] of boxes) expect(strictlyInside(p, box), `${name} crosses ${id}`).toBe(false);
+        }
+      }
+      expect(r.label, name).not.toBeNull();
+      for (const [id, box] of boxes) expect(overlap(r.label!, box), `label of ${name} over ${id}`).toBe(false);
+    }
+    const svg = await toSvg(g);
+    expect(svg).toContain('class="meshguard-graph routed"');
+    expect(svg).not.toContain('…');
+    expect(xmlErrors(svg)).toEqual([]);
+  });
+
+  it('edge labels: one rule per line, long rules wrapped, very long ones capped with a pointer to the tooltip', () => {
+    const edge = (allows: string[]) => ({ from: 'a', to: 'b', kind: 'call' as const, rules: allows.map((a, i) => ({ name: `s${i}`, allows: a })) });
+    expect(edgeLabelLines(edge(['GET,POST /api/* /healthz :8080,8443']))).toEqual(['GET,POST /api/*', '/healthz', ':8080,8443']);
+    expect(edgeLabelLines(edge(['GET /a | POST /b', 'any request']))).toEqual(['GET /a', 'POST /b', 'any request']);
+    const many = edgeLabelLines(edge(Array.from({ length: 9 }, (_, i) => `GET /r${i}`)));
+    expect(many).toHaveLength(6);
+    expect(many[5]).toBe('… 4 more lines (hover)');
+  });
+
+  it(`more than ${ROUTED_MAX_EDGES} edges: the banded layout (a picture of density), not ELK`, async () => {
+    const g = buildGraph(compilePolicy(generatePolicy({ workloads: 40, segments: 60, egress: 10, seed: 7 })));
+    expect(g.edges.length).toBeGreaterThan(ROUTED_MAX_EDGES);
+    expect(await toSvg(g)).toContain('class="meshguard-graph banded"');
+  });
+
+  it('500 workloads: laid out without overlaps, inside the canvas, in under 2 s of CPU', async () => {
     const policy = compilePolicy(generatePolicy({ workloads: 500, segments: 1000, egress: 100, seed: 7 }));
     const before = process.cpuUsage();
     const g = buildGraph(policy);
-    const svg = toSvg(g);
+    const svg = await toSvg(g);
     const used = process.cpuUsage(before);
     // CPU time, not wall clock: a busy CI machine must not fail this (bench/ops.bench.ts has the wall-clock figures).
     expect((used.user + used.system) / 1000).toBeLessThan(2000);

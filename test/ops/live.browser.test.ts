@@ -25,6 +25,8 @@ describe('Chromium is there when the browser tests are required', () => {
   });
 });
 
+if (!AVAILABLE) console.warn(`[skipped] live view in headless Chromium (test/ops/live.browser.test.ts): no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MESHGUARD_CHROMIUM; MESHGUARD_REQUIRE_BROWSER=1 makes this a failure)`);
+
 describe.skipIf(!AVAILABLE)('live view in headless Chromium', () => {
   let serve: ServeProcess;
   let client: CheckClient;

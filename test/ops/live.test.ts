@@ -43,6 +43,36 @@ async function nextEvent<T>(port: number, path: string, act: () => Promise<unkno
   }
 }
 
+interface LiveEvent { id: string; data: { path: string; seq: number; decision: string } }
+
+/** The first `count` decision events of a stream (with their ids), then closes it. */
+async function readEvents(port: number, path: string, count: number, headers: Record<string, string> = {}): Promise<LiveEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 10_000);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: controller.signal, headers });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const out: LiveEvent[] = [];
+  let buffer = '';
+  try {
+    while (out.length < count) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while (out.length < count && (end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^event: decision$/m.test(block)) out.push({ id: /^id: (.*)$/m.exec(block)?.[1] ?? '', data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as LiveEvent['data'] });
+      }
+    }
+    return out;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
 describe('live view endpoints (admin port)', () => {
   let serve: ServeProcess;
   let client: CheckClient;
@@ -64,7 +94,7 @@ describe('live view endpoints (admin port)', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(await page.text()).toContain('<script src="/live/app.js"></script>');
-    expect((await httpGet(serve.adminPort, '/live/app.js')).body).toContain("new EventSource('/live/events')");
+    expect((await httpGet(serve.adminPort, '/live/app.js')).body).toContain("new EventSource('/live/events?recent='");
     expect((await httpGet(serve.adminPort, '/live/app.css')).status).toBe(200);
     const svg = await httpGet(serve.adminPort, '/live/graph.svg');
     expect(svg.body).toMatch(/^<svg /);
@@ -85,6 +115,27 @@ describe('live view endpoints (admin port)', () => {
       await check(client, allowed('/ok'));
     }, (event, data) => (event === 'decision' ? (JSON.parse(data) as { path: string; decision: string }) : null));
     expect(seen).toMatchObject({ path: '/ok', decision: 'allow' });
+  });
+
+  it('keeps the last decisions: ?recent=N starts a stream with them, Last-Event-ID replays what a reconnecting page missed', async () => {
+    for (const path of ['/history-1', '/history-2', '/history-3']) await check(client, denied(path));
+    // No backlog unless asked: the first decision a plain stream sees is a new one.
+    const plain = await nextEvent(serve.adminPort, '/live/events', () => check(client, denied('/history-new')), (event, data) => (event === 'decision' ? JSON.parse(data) as { path: string } : null));
+    expect(plain.path).toBe('/history-new');
+    const recent = await readEvents(serve.adminPort, '/live/events?recent=3', 3);
+    expect(recent.map((e) => e.data.path)).toEqual(['/history-2', '/history-3', '/history-new']);
+    const ids = recent.map((e) => e.id);
+    expect(ids.every((id) => /^[0-9a-f]{8}-\d+$/.test(id))).toBe(true);
+    expect(recent.map((e) => e.data.seq)).toEqual(ids.map((id) => Number(id.split('-')[1])));
+    // A reconnect after /history-2: the two decisions after it, whatever ?recent says.
+    const missed = await readEvents(serve.adminPort, '/live/events?recent=50', 2, { 'last-event-id': ids[0]! });
+    expect(missed.map((e) => e.data.path)).toEqual(['/history-3', '/history-new']);
+    // An id from another process (a restart): the last N again.
+    const other = await readEvents(serve.adminPort, '/live/events?recent=1', 1, { 'last-event-id': '00000000-2' });
+    expect(other.map((e) => e.data.path)).toEqual(['/history-new']);
+    // The filters apply to the backlog too.
+    const allowedOnly = await readEvents(serve.adminPort, '/live/events?recent=50&verdict=allow', 1);
+    expect(allowedOnly.every((e) => e.data.decision === 'allow')).toBe(true);
   });
 
   it('audits every reload: /audit, the metric, and a `policy` event to open pages', async () => {

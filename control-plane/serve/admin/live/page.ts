@@ -19,11 +19,11 @@ export const LIVE_HTML = `<!doctype html>
 </header>
 <main>
   <section id="graph-panel">
-    <h2>Segmentation graph <small id="graph-info"></small></h2>
+    <h2>Segmentation graph <small id="graph-info"></small> <button type="button" id="graph-size">Actual size</button></h2>
     <div id="graph" class="graph">loading…</div>
   </section>
   <section id="verdicts-panel">
-    <h2>Live verdicts</h2>
+    <h2>Live verdicts <small>(the last ones first, including those made before this page opened)</small></h2>
     <form id="filters">
       <label>Workload <select id="f-workload"><option value="">all</option></select></label>
       <label>Verdict <select id="f-verdict"><option value="">all</option><option value="allow">allow</option><option value="deny">deny</option></select></label>
@@ -33,6 +33,7 @@ export const LIVE_HTML = `<!doctype html>
     </form>
     <div class="scroll">
       <table id="verdicts">
+        <colgroup><col class="c-time"><col class="c-verdict"><col class="c-status"><col class="c-workload"><col class="c-source"><col class="c-request"><col class="c-reason"><col class="c-anomaly"></colgroup>
         <thead><tr><th>time</th><th>verdict</th><th>status</th><th>workload</th><th>source</th><th>request</th><th>rule / reason</th><th>anomaly</th></tr></thead>
         <tbody></tbody>
       </table>
@@ -60,12 +61,17 @@ header{display:flex;gap:16px;align-items:baseline;padding:10px 16px;background:#
 header h1{margin:0;font-size:18px}#policy{color:#94a3b8}.conn{margin-left:auto;font-size:12px}.conn.on{color:#86efac}.conn.off{color:#fca5a5}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);grid-template-rows:auto auto;gap:12px;padding:12px}
 section{background:var(--panel);border:1px solid #e2e8f0;border-radius:6px;padding:8px 12px;min-width:0}
-#graph-panel{grid-column:1/3}h2{font-size:14px;margin:4px 0 8px}h2 small{color:var(--muted);font-weight:normal}
-.graph{overflow:auto;max-height:60vh;border:1px solid #e2e8f0}.graph svg .node.hit rect{stroke:#dc2626;stroke-width:3}
+#graph-panel,#verdicts-panel,#findings-panel{grid-column:1/3}h2{font-size:14px;margin:4px 0 8px}h2 small{color:var(--muted);font-weight:normal}
+.graph{overflow:auto;max-height:60vh;border:1px solid #e2e8f0}.graph.fit svg{display:block;max-width:100%;height:auto}
+h2 button{font-size:11px;margin-left:8px}.graph svg .node.hit rect{stroke:#dc2626;stroke-width:3}
 .graph svg .node.selected rect{stroke:#7c3aed;stroke-width:3}
 .scroll{overflow:auto;max-height:45vh}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #f1f5f9;vertical-align:top}
 th{position:sticky;top:0;background:#f8fafc;font-weight:600}td.v{font-weight:700}tr.allow td.v{color:var(--allow)}tr.deny td.v{color:var(--deny)}
-tr.hidden{display:none}td.anomaly{font-family:ui-monospace,Menlo,monospace;word-break:break-all}td.anomaly.flagged{color:#b45309;font-weight:700}tr.flagged{background:#fffbeb}td.req{font-family:ui-monospace,Menlo,monospace;word-break:break-all}
+tr.hidden{display:none}td.req{font-family:ui-monospace,Menlo,monospace;overflow-wrap:anywhere}
+#verdicts{table-layout:fixed;min-width:980px}#verdicts td{overflow-wrap:anywhere}
+#verdicts col.c-time{width:84px}#verdicts col.c-verdict{width:60px}#verdicts col.c-status{width:52px}#verdicts col.c-workload{width:150px}
+#verdicts col.c-source{width:22%}#verdicts col.c-request{width:28%}#verdicts col.c-reason{width:auto}#verdicts col.c-anomaly{width:120px}
+#verdicts td.clip{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}td.anomaly{font-family:ui-monospace,Menlo,monospace}td.anomaly.flagged{color:#b45309;font-weight:700}tr.flagged{background:#fffbeb}td.anomaly small{display:block;color:var(--muted)}
 .sev-critical,.sev-high{color:var(--deny);font-weight:700}.sev-medium{color:#b45309}.sev-low{color:var(--muted)}
 #filters{display:flex;gap:12px;align-items:center;margin-bottom:6px}#counts{color:var(--muted)}#findings td:nth-child(2),#findings td:nth-child(1){white-space:nowrap}
 `;
@@ -73,6 +79,7 @@ tr.hidden{display:none}td.anomaly{font-family:ui-monospace,Menlo,monospace;word-
 export const LIVE_JS = `'use strict';
 (function () {
   var MAX_ROWS = 500;
+  var RECENT = 200;
   var rows = [];
   var paused = false;
   var counts = { allow: 0, deny: 0, dropped: 0 };
@@ -82,6 +89,22 @@ export const LIVE_JS = `'use strict';
     var td = document.createElement('td');
     td.textContent = text;
     if (cls) td.className = cls;
+    tr.appendChild(td);
+  }
+
+  // The anomaly score and, below it, what contributed (detectors with their field, model hits); a
+  // score at the threshold is flagged, and a flagged request that monitor mode let through is marked.
+  function anomalyCell(tr, d) {
+    var td = document.createElement('td');
+    td.className = d.flagged ? 'anomaly flagged' : 'anomaly';
+    if (d.score === null || d.score === undefined) { td.textContent = '-'; tr.appendChild(td); return; }
+    td.textContent = d.score + (d.flagged ? (d.decision === 'allow' ? ' flagged (monitor)' : ' flagged') : '');
+    if (d.hits && d.hits.length) {
+      var hits = document.createElement('small');
+      hits.textContent = d.hits.join(', ');
+      td.appendChild(hits);
+      td.title = d.hits.join('\\n');
+    }
     tr.appendChild(td);
   }
 
@@ -99,13 +122,14 @@ export const LIVE_JS = `'use strict';
     cell(tr, new Date(d.at).toLocaleTimeString());
     cell(tr, d.decision, 'v');
     cell(tr, String(d.status));
-    cell(tr, d.workload || '-');
-    cell(tr, d.source || '-');
+    cell(tr, d.workload || '-', 'clip');
+    cell(tr, d.source || '-', 'clip');
     cell(tr, d.direction === 'outbound' ? (d.method + ' ' + d.host + d.path) : (d.method + ' ' + d.path), 'req');
-    cell(tr, (d.rule ? d.rule + ': ' : '') + d.reason);
-    // The anomaly score and its hits; a flagged request that monitor mode let through is marked.
-    cell(tr, d.score === null || d.score === undefined ? '-' : (d.score + (d.flagged ? (d.decision === 'allow' ? ' flagged (monitor)' : ' flagged') : '') + (d.hits && d.hits.length ? ': ' + d.hits.join(', ') : '')), d.flagged ? 'anomaly flagged' : 'anomaly');
+    cell(tr, (d.quarantined ? 'quarantined: ' : '') + (d.rule ? d.rule + ': ' : '') + d.reason);
+    anomalyCell(tr, d);
     if (d.flagged && d.decision === 'allow') tr.classList.add('flagged');
+    tr.children[3].title = d.workload;
+    tr.children[4].title = d.source;
     return tr;
   }
 
@@ -185,7 +209,9 @@ export const LIVE_JS = `'use strict';
   }
 
   function connect() {
-    var es = new EventSource('/live/events');
+    // ?recent: the page starts with the last decisions the server kept; on a reconnect the browser
+    // sends the id of the last one it saw and gets only those it missed.
+    var es = new EventSource('/live/events?recent=' + RECENT);
     es.onopen = function () { $('conn').textContent = 'live'; $('conn').className = 'conn on'; };
     es.onerror = function () { $('conn').textContent = 'reconnecting…'; $('conn').className = 'conn off'; };
     es.addEventListener('decision', function (e) { onDecision(JSON.parse(e.data)); });
@@ -194,6 +220,12 @@ export const LIVE_JS = `'use strict';
   }
 
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
+  // The graph fits the panel's width (nothing off screen); "Actual size" shows it 1:1 with scrollbars.
+  $('graph').classList.add('fit');
+  $('graph-size').addEventListener('click', function () {
+    var fit = $('graph').classList.toggle('fit');
+    $('graph-size').textContent = fit ? 'Actual size' : 'Fit to width';
+  });
   $('f-workload').addEventListener('change', applyFilters);
   $('f-verdict').addEventListener('change', applyFilters);
   $('pause').addEventListener('click', function () { paused = !paused; $('pause').textContent = paused ? 'Resume' : 'Pause'; showCounts(); });
