@@ -122,10 +122,19 @@ function paramSums(stats: RouteStats): Map<string, ParamSums> {
 }
 
 function paramModel(p: ParamSums): ParamModel {
-  const mean = p.l / p.n;
-  const variance = Math.max(0, p.l2 / p.n - mean * mean);
+  // Length and character distribution describe the values that were there: an empty value adds
+  // nothing to the distribution sums (its bins are all 0) and would otherwise pull the mean
+  // distribution and length towards nothing, so that every real value of an often-empty field
+  // (a coupon code) looks anomalous. Each non-empty value's bins sum to 1e6, so the sums tell how
+  // many there were; with none empty, this is the plain mean over all.
+  const total = p.b.reduce((a, b) => a + b, 0);
+  const filled = Math.min(p.n, Math.round(total / 1e6));
+  const basis = filled > 0 && filled < p.n ? filled : p.n;
+  const mean = p.l / basis;
+  const variance = Math.max(0, p.l2 / basis - mean * mean);
+  const icdTotal = filled > 0 && filled < p.n ? total : p.n * 1e6;
   const model: ParamModel = {
-    count: p.n, length: [mean, variance], icd: p.b.map((b) => b / (p.n * 1e6)), classes: p.k.toString(16).padStart(16, '0'),
+    count: p.n, length: [mean, variance], icd: p.b.map((b) => b / icdTotal), classes: p.k.toString(16).padStart(16, '0'),
   };
   const shapes = !p.overflow.has('s') && p.shapes.length <= MAX_SHAPES && p.n >= MIN_ROUTE_SAMPLES ? { shapes: [...p.shapes].sort() } : {};
   const enumerable = !p.overflow.has('v') && p.values.length <= MAX_VALUES && p.n >= MIN_ENUM_SAMPLES && p.values.length * 10 <= p.n;
