@@ -41,6 +41,21 @@ describe('anomaly model on the labelled corpus (dev split)', () => {
     expect(scored.hits).toContain('model:unknown-param@q:debug_cmd');
   });
 
+  it('learns an often-empty field from its values: a usual coupon code is not anomalous, an odd one is', () => {
+    const order = (coupon: string, i: number) => ({
+      workload: 'shop/orders',
+      http: { method: 'POST', path: '/api/orders', host: 'shop', scheme: 'http', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ productId: 100 + i, coupon }) },
+    });
+    // 70% of orders without a coupon, the others with SAVE5..SAVE30
+    const train = Array.from({ length: 400 }, (_, i) => order(i % 10 < 7 ? '' : `SAVE${5 + (i % 26)}`, i));
+    const m = learnModel(train);
+    const usual = scoreWithModel(order('SAVE17', 1).http, 'shop/orders', m);
+    expect(usual.hits.filter((h) => h.endsWith('@b:coupon'))).toEqual([]);
+    expect(scoreWithModel(order('', 2).http, 'shop/orders', m).hits.filter((h) => h.endsWith('@b:coupon'))).toEqual([]);
+    const odd = scoreWithModel(order("x' or '1'='1' and coupon_code like '%'", 3).http, 'shop/orders', m);
+    expect(odd.hits.some((h) => h.startsWith('model:') && h.endsWith('@b:coupon'))).toBe(true);
+  });
+
   it('is deterministic: the same training requests give the same model version', () => {
     expect(learnModel(training).version).toBe(model.version);
   });
