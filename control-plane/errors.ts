@@ -3,6 +3,7 @@
 
 export const ErrorCodes = {
   MG_ERR_POLICY_YAML: 'the policy file is not valid YAML',
+  MG_ERR_POLICY_ALIASES: 'YAML aliases expand the policy beyond the budget, or refer to themselves',
   MG_ERR_POLICY_READ: 'the policy file cannot be read',
   MG_ERR_POLICY_SCHEMA: 'a field has the wrong type, is missing or is unknown',
   MG_ERR_POLICY_DUPLICATE_NAME: 'two items of one list share a name',

@@ -5,10 +5,10 @@
 /** The most UTF-16 units of one request value repeated in a reason, an error or a log field. */
 export const MAX_ECHO = 256;
 
-/** `text`, or its first MAX_ECHO units and how many more there were. */
-export function echo(text: string): string {
-  if (text.length <= MAX_ECHO) return text;
-  const cut = (text.charCodeAt(MAX_ECHO - 1) & 0xfc00) === 0xd800 ? MAX_ECHO - 1 : MAX_ECHO;
+/** `text`, or its first `max` units and how many more there were. */
+export function echo(text: string, max = MAX_ECHO): string {
+  if (text.length <= max) return text;
+  const cut = (text.charCodeAt(max - 1) & 0xfc00) === 0xd800 ? max - 1 : max;
   return `${text.slice(0, cut)}…(${text.length - cut} more)`;
 }
 

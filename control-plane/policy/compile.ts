@@ -8,11 +8,15 @@ import { isNamespaceOnly, selectWorkloads } from './selectors.js';
 import { workloadIdentity } from '../canon/spiffe.js';
 import type { EgressRule, Policy, Segment, SegmentRule, Workload } from './types.js';
 
+export interface Position { readonly line: number; readonly col: number }
+
 /** Where segments and egress rules were written, for `derivedFrom`; absent for policies built in code. */
 export interface CompileOrigin {
   readonly file: string;
   /** Looked up only when a `derivedFrom` position is read (finding a position can cost a full parse). */
-  readonly positionOf?: (list: 'segments' | 'egress', index: number) => { line: number; col: number };
+  readonly positionOf?: (list: 'segments' | 'egress', index: number) => Position;
+  /** The positions found already (plain data, so the origin can cross to another thread). */
+  readonly positions?: { readonly segments: readonly Position[]; readonly egress: readonly Position[] };
 }
 
 /** A source position computed on first read. */
@@ -80,6 +84,8 @@ function compileSources(policy: Policy, segment: Segment): SourceSet {
 }
 
 function origin(o: CompileOrigin, list: 'segments' | 'egress', i: number): DerivedFrom {
+  const known = o.positions?.[list][i];
+  if (known) return Object.freeze({ file: o.file, line: known.line, col: known.col });
   const find = o.positionOf;
   return find ? new LazyDerivedFrom(o.file, () => find(list, i)) : Object.freeze({ file: o.file, line: 0, col: 0 });
 }

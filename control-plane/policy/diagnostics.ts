@@ -1,6 +1,10 @@
+import { echo } from '../canon/echo.js';
 import type { ErrorCode } from '../errors.js';
 
 export type FieldPath = readonly (string | number)[];
+
+/** The longest diagnostic message kept (a message quotes values from the file, which can be huge). */
+export const MAX_DIAGNOSTIC_MESSAGE = 1024;
 
 export interface Diagnostic {
   readonly severity: 'error' | 'warning';
@@ -15,7 +19,7 @@ export interface Diagnostic {
 /** `spec.segments[3].rules[0].paths[1]` */
 export function formatFieldPath(path: FieldPath): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? echo(part) : `.${echo(part)}`;
   return out;
 }
 

@@ -5,8 +5,10 @@
 import jsYaml from 'js-yaml';
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import type { ErrorCode } from '../errors.js';
+import { ALIAS_BUDGET, aliasFinding, firstAliasOffset } from './alias-budget.js';
 import { BlockLocator } from './block-locator.js';
-import type { Diagnostic, FieldPath } from './diagnostics.js';
+import { echo } from '../canon/echo.js';
+import { MAX_DIAGNOSTIC_MESSAGE, type Diagnostic, type FieldPath } from './diagnostics.js';
 
 export class PolicySource {
   private positioned: { doc: Document.Parsed; lines: LineCounter } | null = null;
@@ -19,7 +21,14 @@ export class PolicySource {
   static parse(text: string, file: string): { source: PolicySource; data: unknown; diags: Diagnostic[] } {
     const source = new PolicySource(file, text);
     try {
-      return { source, data: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file }), diags: [] };
+      const data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+      const aliases = aliasFinding(data);
+      if (aliases === null) return { source, data, diags: [] };
+      const { line, col } = source.linePos(firstAliasOffset(text));
+      const message = aliases.kind === 'cycle'
+        ? 'a YAML alias refers to a node that contains it; refused before any other check'
+        : `YAML aliases expand this document to ${aliases.values.toLocaleString('en-US')} values (they may add at most ${ALIAS_BUDGET.toLocaleString('en-US')}, or as many as the document holds); refused before any other check`;
+      return { source, data: undefined, diags: [{ severity: 'error', code: 'MG_ERR_POLICY_ALIASES', message, path: [], file, line, col }] };
     } catch (err) {
       if (!(err instanceof jsYaml.YAMLException)) throw err;
       const line = (err.mark?.line ?? 0) + 1;
@@ -46,7 +55,7 @@ export class PolicySource {
     return this.parsedPosition(path, atKey);
   }
 
-  private linePos(offset: number): { line: number; col: number } {
+  linePos(offset: number): { line: number; col: number } {
     if (!this.lineStarts) {
       this.lineStarts = [0];
       for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
@@ -88,7 +97,7 @@ export class PolicySource {
 
   diagnostic(severity: 'error' | 'warning', code: ErrorCode, path: FieldPath, message: string, atKey = false): Diagnostic {
     const { line, col } = this.position(path, atKey);
-    return { severity, code, message, path, file: this.file, line, col };
+    return { severity, code, message: echo(message, MAX_DIAGNOSTIC_MESSAGE), path, file: this.file, line, col };
   }
 }
 

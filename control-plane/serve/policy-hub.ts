@@ -23,10 +23,14 @@ export class PolicyHub {
     return this.compiled !== null;
   }
 
-  /** A new good policy from the file (with its parsed source, when there is one). */
-  setPolicy(policy: Policy, origin: CompileOrigin, parsed: PolicySource | null = null): CompiledPolicy {
+  /**
+   * A new good policy from the file: `compiled` when it was compiled already (off this thread),
+   * `parsed` its parsed source when this thread has one.
+   */
+  setPolicy(policy: Policy, origin: CompileOrigin, compiled?: CompiledPolicy, parsed: PolicySource | null = null): CompiledPolicy {
     this.source = { policy, origin, parsed };
-    return this.recompile();
+    // With a discovered inventory the file's compiled form does not apply: compile with it here.
+    return compiled === undefined || this.inventory ? this.recompile() : this.publish(compiled);
   }
 
   /**
@@ -52,9 +56,13 @@ export class PolicyHub {
   private recompile(): CompiledPolicy {
     const { policy, origin } = this.source!;
     const effective = this.inventory ? { ...policy, spec: { ...policy.spec, workloads: this.inventory } } : policy;
+    return this.publish(compilePolicy(effective, origin));
+  }
+
+  private publish(compiled: CompiledPolicy): CompiledPolicy {
     const previous = this.compiled;
-    this.compiled = compilePolicy(effective, origin);
-    for (const listener of this.listeners) listener(this.compiled, previous);
-    return this.compiled;
+    this.compiled = compiled;
+    for (const listener of this.listeners) listener(compiled, previous);
+    return compiled;
   }
 }

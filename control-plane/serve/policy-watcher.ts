@@ -1,19 +1,20 @@
 // Hot reload: watch the policy file (and its directory, for editors and ConfigMaps that replace
 // the file), debounce bursts, and hand each good compiled version on. A bad edit is reported
-// and the last good policy stays in force.
+// and the last good policy stays in force. Parsing and compiling run in a worker (policy-loader.ts).
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { CompileOrigin } from '../policy/compile.js';
+import type { CompiledPolicy } from '../policy/compiled.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
-import { parsePolicy, readFailure } from '../policy/load.js';
-import type { PolicySource } from '../policy/source.js';
+import { readFailure } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
+import { PolicyLoader } from './policy-loader.js';
 
 export interface PolicyWatcherEvents {
-  /** `source` is the parsed file, kept so that positions (the audit's) need no second parse. */
-  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], source: PolicySource): void;
+  /** `compiled` was compiled off this thread (the policy loader's worker). */
+  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], compiled: CompiledPolicy): void;
   onRejected(errors: readonly Diagnostic[]): void;
 }
 
@@ -29,6 +30,7 @@ export class PolicyWatcher {
     private readonly events: PolicyWatcherEvents,
     private readonly debounceMs = 100,
     private readonly pollMs = 1000,
+    private readonly loader = new PolicyLoader(),
   ) {}
 
   /** Loads the file once; resolves false when it is not a valid policy. */
@@ -48,6 +50,7 @@ export class PolicyWatcher {
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     if (this.debounce) clearTimeout(this.debounce);
+    void this.loader.close();
   }
 
   private schedule(): void {
@@ -72,12 +75,12 @@ export class PolicyWatcher {
     const hash = createHash('sha256').update(text).digest('hex');
     if (hash === this.lastContentHash) return true;
     this.lastContentHash = hash;
-    const loaded = parsePolicy(text, this.file);
+    const loaded = await this.loader.load(text, this.file);
     if (!loaded.ok) {
       this.events.onRejected(loaded.errors);
       return false;
     }
-    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.source);
+    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.compiled);
     return true;
   }
 }

@@ -22,12 +22,15 @@ export interface MeshguardHandle {
 
 interface PolicyState {
   loadedAt: string | null;
-  lastError: { at: string; errors: string[] } | null;
+  lastError: { at: string; errors: string[]; more?: number } | null;
   /** Successful reloads after the first load (= meshguard_policy_reloads_total). */
   reloads: number;
   /** Rejected edits after the first load (= meshguard_policy_reload_failures_total). */
   reloadFailures: number;
 }
+
+/** How many diagnostics of one edit go to the log and /status (the rest are counted). */
+export const MAX_REPORTED_DIAGNOSTICS = 20;
 
 function listen(server: HttpServer, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,9 +43,9 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
   const { logger, metrics, policies } = ctx;
   let rejected: readonly Diagnostic[] = [];
   const watcher = new PolicyWatcher(ctx.options.policyFile, {
-    onPolicy(policy, origin, warnings, source) {
-      for (const w of warnings) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
-      const compiled = policies.setPolicy(policy, origin, source);
+    onPolicy(policy, origin, warnings, loaded) {
+      for (const w of warnings.slice(0, MAX_REPORTED_DIAGNOSTICS)) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
+      const compiled = policies.setPolicy(policy, origin, loaded);
       metrics.setPolicy(compiled.name, compiled.version);
       if (state.loadedAt !== null) {
         metrics.reloads.inc();
@@ -53,20 +56,23 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
     },
     onRejected(errors) {
       rejected = errors;
-      const lines = errors.map(formatDiagnostic);
-      state.lastError = { at: new Date().toISOString(), errors: lines };
+      // At most MAX_REPORTED_DIAGNOSTICS lines (each capped at creation): /status and the log stay small.
+      const lines = errors.slice(0, MAX_REPORTED_DIAGNOSTICS).map(formatDiagnostic);
+      const more = errors.length - lines.length;
+      const extra = more > 0 ? { more } : {};
+      state.lastError = { at: new Date().toISOString(), errors: lines, ...extra };
       if (state.loadedAt === null) {
-        logger.error({ event: 'policy_rejected', errors: lines }, 'the policy is not valid: there is no policy to serve');
+        logger.error({ event: 'policy_rejected', errors: lines, ...extra }, 'the policy is not valid: there is no policy to serve');
         return;
       }
       metrics.reloadFailures.inc();
       state.reloadFailures++;
-      logger.error({ event: 'policy_rejected', errors: lines }, 'policy edit rejected; the last good policy stays in force');
+      logger.error({ event: 'policy_rejected', errors: lines, ...extra }, 'policy edit rejected; the last good policy stays in force');
     },
   });
   if (!(await watcher.start())) {
     watcher.stop();
-    throw new Error(`cannot serve: the policy is not valid\n${rejected.map(formatDiagnostic).join('\n')}`);
+    throw new Error(`cannot serve: the policy is not valid\n${rejected.slice(0, MAX_REPORTED_DIAGNOSTICS).map(formatDiagnostic).join('\n')}`);
   }
   return watcher;
 }

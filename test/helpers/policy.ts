@@ -73,3 +73,14 @@ spec:
     quarantine: { denyRatio: 0.5, minRequests: 10, window: 30s, for: 2m }
 `;
 }
+
+/**
+ * A YAML alias bomb (the outside review's, issue 12 item 8): `levels` levels of anchors, each a list
+ * of `width` aliases to the level before, the last used as a label value. 9 × 9 is 620-odd bytes.
+ */
+export function aliasBomb(levels = 9, width = 9): string {
+  const lines = ['apiVersion: meshguard.io/v1alpha1', 'kind: MeshPolicy', 'metadata: { name: bomb }', 'x-levels:', '  a0: &a0 [lol]'];
+  for (let i = 1; i < levels; i++) lines.push(`  a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(', ')}]`);
+  lines.push('spec:', `  workloads: [{ name: api, namespace: shop, serviceAccount: api, labels: { app: *a${levels - 1} } }]`);
+  return lines.join('\n') + '\n';
+}

@@ -5,7 +5,10 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repo = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
-const SOURCES = ['control-plane/cli/replay.ts', 'control-plane/replay/replay.ts', 'control-plane/cli/main.ts', 'control-plane/filter-config/filter-config.ts'];
+const SOURCES = [
+  'control-plane/cli/replay.ts', 'control-plane/replay/replay.ts', 'control-plane/cli/main.ts', 'control-plane/filter-config/filter-config.ts',
+  'control-plane/serve/policy-worker.ts', 'control-plane/policy/load.ts', 'control-plane/policy/compile.ts',
+];
 
 let built: Promise<void> | null = null;
 
