@@ -23,19 +23,9 @@ function defaults(p: PolicyUnderAudit): Finding[] {
   return out;
 }
 
-function admitsEveryone(sources: SourceSet): boolean {
-  return sources.prefixes.includes('');
-}
-
-function admitsIdentity(sources: SourceSet, identity: string, namespace: string): boolean {
-  return sources.identities.has(identity) || sources.namespaces.has(namespace) || sources.prefixes.some((prefix) => identity.startsWith(prefix));
-}
-
 function admitsAllInventory(compiled: CompiledPolicy, sources: SourceSet): boolean {
-  if (admitsEveryone(sources)) return true;
-  for (const list of compiled.workloadsByIdentity.values()) {
-    if (!admitsIdentity(sources, list[0]!.identity, list[0]!.namespace)) return false;
-  }
+  if (sources.admitsAnyone) return true;
+  for (const identity of compiled.workloadsByIdentity.keys()) if (!sources.admits(identity)) return false;
   return compiled.workloadsByIdentity.size > 0;
 }
 
@@ -43,14 +33,13 @@ function segmentFindings(p: PolicyUnderAudit, s: CompiledSegment): Finding[] {
   const where = p.locate(['spec', 'segments', s.index]);
   const total = p.compiled.workloads.size;
   const sources = s.sources;
-  const noSource = sources.identities.size === 0 && sources.namespaces.size === 0 && sources.prefixes.length === 0;
-  if (s.to.length === 0 || noSource) {
+  if (s.to.length === 0 || sources.empty) {
     const what = s.to.length === 0 ? '`to` selects no workload' : '`from` admits no identity';
     return [finding('MG-POL-009', `segment ${s.name}: ${what}`, where)];
   }
   const fromAll = admitsAllInventory(p.compiled, sources);
-  if (fromAll && s.to.length === total) return [finding('MG-POL-004', `segment ${s.name}: every workload (${total}) may be called by ${admitsEveryone(sources) ? 'any identity' : 'every identity of the inventory'}`, where)];
-  if (fromAll && p.compiled.workloadsByIdentity.size > 1) return [finding('MG-POL-005', `segment ${s.name}: \`from\` admits ${admitsEveryone(sources) ? 'any identity' : `all ${p.compiled.workloadsByIdentity.size} identities of the inventory`}`, where)];
+  if (fromAll && s.to.length === total) return [finding('MG-POL-004', `segment ${s.name}: every workload (${total}) may be called by ${sources.admitsAnyone ? 'any identity' : 'every identity of the inventory'}`, where)];
+  if (fromAll && p.compiled.workloadsByIdentity.size > 1) return [finding('MG-POL-005', `segment ${s.name}: \`from\` admits ${sources.admitsAnyone ? 'any identity' : `all ${p.compiled.workloadsByIdentity.size} identities of the inventory`}`, where)];
   return [];
 }
 

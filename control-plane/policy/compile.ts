@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import { CidrSet, parseCidr, type Cidr } from '../canon/ip.js';
 import type {
-  CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, DerivedFrom, InboundIndex, PathPattern, SourceSet,
+  CompiledEgressRule, CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, DerivedFrom, InboundIndex, PathPattern,
 } from './compiled.js';
+import { SourceSet } from '../canon/source-set.js';
 import { isNamespaceOnly, selectWorkloads } from './selectors.js';
 import { workloadIdentity } from '../canon/spiffe.js';
 import type { EgressRule, Policy, Segment, SegmentRule, Workload } from './types.js';
@@ -80,7 +81,7 @@ function compileSources(policy: Policy, segment: Segment): SourceSet {
       for (const w of selectWorkloads(entry, policy.spec.workloads)) identities.add(identityOf(policy, w));
     }
   }
-  return Object.freeze({ identities, namespaces, prefixes: Object.freeze(prefixes) });
+  return new SourceSet(policy.spec.trustDomain, identities, namespaces, prefixes);
 }
 
 function origin(o: CompileOrigin, list: 'segments' | 'egress', i: number): DerivedFrom {
@@ -128,15 +129,7 @@ function pushTo<K>(map: Map<K, CompiledSegment[]>, key: K, segment: CompiledSegm
 }
 
 function buildInboundIndex(segments: readonly CompiledSegment[]): InboundIndex {
-  const byIdentity = new Map<string, CompiledSegment[]>();
-  const byNamespace = new Map<string, CompiledSegment[]>();
-  const withPrefixes: CompiledSegment[] = [];
-  for (const s of segments) {
-    for (const id of s.sources.identities) pushTo(byIdentity, id, s);
-    for (const ns of s.sources.namespaces) pushTo(byNamespace, ns, s);
-    if (s.sources.prefixes.length > 0) withPrefixes.push(s);
-  }
-  return Object.freeze({ segments: Object.freeze([...segments]), byIdentity, byNamespace, withPrefixes: Object.freeze(withPrefixes) });
+  return Object.freeze({ segments: Object.freeze([...segments]) });
 }
 
 /** A hash of what the policy means (not of its comments or layout). */

@@ -1,6 +1,7 @@
 // The compiled form: the only thing the engine, the filter configs and the xDS output read.
 // Built once per policy version, frozen, and indexed per workload so that a decision is lookups.
 import type { CidrSet, Cidr } from '../canon/ip.js';
+import type { SourceSet } from '../canon/source-set.js';
 import type { AnomalyLearning, AnomalyMode, DnsTunneling, Quarantine, RateLimit, Verdict } from './types.js';
 
 /** Where a compiled entry came from (cilium's DerivedFromRules). */
@@ -20,12 +21,8 @@ export interface CompiledRule {
   readonly ports: ReadonlySet<number> | null;
 }
 
-/** Who a segment admits: exact identities, whole namespaces of the trust domain, principal prefixes. */
-export interface SourceSet {
-  readonly identities: ReadonlySet<string>;
-  readonly namespaces: ReadonlySet<string>;
-  readonly prefixes: readonly string[];
-}
+/** Who a segment admits: exact identities, whole namespaces of the trust domain, principal prefixes; `admits(identity)` is the one rule. */
+export type { SourceSet } from '../canon/source-set.js';
 
 export interface CompiledSegment {
   readonly index: number;
@@ -62,9 +59,6 @@ export interface CompiledEgressRule {
 export interface InboundIndex {
   /** File order. Empty: no segment selects the workload, so `defaults.inbound` decides. */
   readonly segments: readonly CompiledSegment[];
-  readonly byIdentity: ReadonlyMap<string, readonly CompiledSegment[]>;
-  readonly byNamespace: ReadonlyMap<string, readonly CompiledSegment[]>;
-  readonly withPrefixes: readonly CompiledSegment[];
 }
 
 export interface CompiledWorkload {

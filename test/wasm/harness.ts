@@ -23,6 +23,7 @@ interface HarnessExports {
   socketPort(): number;
   patternMatches(): number;
   spiffeNamespace(): number;
+  segmentAdmits(): number;
   dnsFinding(maxLabelLength: number, maxLabels: number, entropyMinLength: number, maxEntropy: number): number;
   entropy(): number;
   json(): number;
@@ -42,6 +43,8 @@ export interface Harness {
   socketPort(address: string): number;
   patternMatches(pattern: string, path: string): boolean | 'invalid';
   spiffeNamespace(id: string, trustDomain: string): string | null | 'malformed';
+  /** The identity filter's source rule (decide.ts sourceMatches) for one principal and source set. */
+  segmentAdmits(principal: string, sources: { trustDomain: string; identities: readonly string[]; prefixes: readonly string[]; namespaces: readonly string[] }): boolean;
   dnsFinding(host: string, limits: { maxLabelLength: number; maxLabels: number; entropyMinLength: number; maxEntropy: number }): number;
   entropy(label: string): number;
   json(text: string): { ok: true; value: string } | { ok: false; error: string };
@@ -145,6 +148,11 @@ export async function loadHarness(): Promise<Harness> {
       put(1, trustDomain);
       const r = x.spiffeNamespace();
       return r < 0 ? 'malformed' : r === 0 ? null : output();
+    },
+    segmentAdmits(principal, sources) {
+      put(0, principal);
+      put(1, [sources.trustDomain, ...sources.identities.map((i) => `I:${i}`), ...sources.prefixes.map((p) => `P:${p}`), ...sources.namespaces.map((n) => `N:${n}`)].join('\n'));
+      return x.segmentAdmits() === 1;
     },
     dnsFinding(host, l) {
       put(0, host);

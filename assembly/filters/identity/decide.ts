@@ -5,7 +5,7 @@ import { blocklisted } from "../../lib/cidr";
 import { Ip } from "../../lib/ip";
 import { PathError } from "../../lib/path";
 import { anyPatternMatches } from "../../lib/pattern";
-import { workloadNamespace } from "../../lib/spiffe";
+import { isSpiffeId, workloadNamespace } from "../../lib/spiffe";
 import { InboundConfig, InboundRule, Segment } from "./config";
 
 export class InboundRequest {
@@ -58,7 +58,22 @@ function containsPort(list: i32[], port: i32): bool {
   return false;
 }
 
-function sourceMatches(segment: Segment, request: InboundRequest, hasNamespace: bool): bool {
+/** The principal fact sourceMatches needs first: a present, well-formed SPIFFE ID. */
+export function principalWellFormed(principal: ByteBuf): bool {
+  return principal.length > 0 && isSpiffeId(principal);
+}
+
+/** Reads the principal's Kubernetes namespace in the trust domain (for sourceMatches); false when it has none. */
+export function readSourceNamespace(request: InboundRequest, trustDomain: ByteBuf): bool {
+  return request.principalWellFormed && workloadNamespace(request.principal, trustDomain, namespace);
+}
+
+/**
+ * Does the segment's `from` admit the request's source: the twin of SourceSet.admits
+ * (control-plane/canon/source-set.ts), tested against it differentially
+ * (test/parity/source-admission.test.ts). `hasNamespace` comes from readSourceNamespace.
+ */
+export function sourceMatches(segment: Segment, request: InboundRequest, hasNamespace: bool): bool {
   if (!request.principalWellFormed) return false;
   if (containsBytes(segment.principals, request.principal)) return true;
   if (anyPrefixOf(segment.principalPrefixes, request.principal)) return true;
@@ -91,7 +106,7 @@ export function decideInbound(config: InboundConfig, request: InboundRequest, ve
       ? verdict.set(true, 200, null, "default-allow")
       : verdict.set(false, 403, null, "default-deny");
   }
-  const hasNamespace = request.principalWellFormed && workloadNamespace(request.principal, config.trustDomain, namespace);
+  const hasNamespace = readSourceNamespace(request, config.trustDomain);
   const segments = config.segments;
   for (let i = 0; i < segments.length; i++) {
     const segment = unchecked(segments[i]);

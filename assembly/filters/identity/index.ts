@@ -7,7 +7,6 @@ import {
   RootContext,
 } from "../../sdk";
 import { normalizePath, PathError } from "../../lib/path";
-import { isSpiffeId } from "../../lib/spiffe";
 import { JsonKind } from "../../lib/json";
 import { ConfigReader } from "../common/config_reader";
 import { DenyReply, RULE_HEADER } from "../common/deny_reply";
@@ -16,7 +15,7 @@ import {
 } from "../common/request_facts";
 import { readTelemetryConfig, TelemetryBatcher } from "../common/telemetry";
 import { InboundConfig, readInboundConfig } from "./config";
-import { decideInbound, InboundRequest, InboundVerdict } from "./decide";
+import { decideInbound, InboundRequest, InboundVerdict, principalWellFormed } from "./decide";
 
 export * from "../../sdk/exports";
 
@@ -133,7 +132,7 @@ class IdentityStream extends HttpContext {
     else request.sourceIp.version = 0;
     request.principal.clear();
     if (getPropertyBool(CONNECTION_MTLS, false)) getProperty(PEER_URI_SAN, request.principal);
-    request.principalWellFormed = request.principal.length > 0 && isSpiffeId(request.principal);
+    request.principalWellFormed = principalWellFormed(request.principal);
     request.port = config.needsPort ? readDestinationPort() : 0;
 
     decideInbound(config, request, verdict);

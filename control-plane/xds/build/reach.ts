@@ -9,19 +9,9 @@ interface ReachIndex {
   readonly workloads: readonly CompiledWorkload[];
   readonly open: Uint32Array;
   readonly segmentTargets: ReadonlyMap<CompiledSegment, Uint32Array>;
-  readonly byIdentity: ReadonlyMap<string, readonly CompiledSegment[]>;
-  readonly byNamespace: ReadonlyMap<string, readonly CompiledSegment[]>;
-  /** Segments admitting principal prefixes, grouped by prefix. */
-  readonly byPrefix: ReadonlyMap<string, readonly CompiledSegment[]>;
 }
 
 const indexes = new WeakMap<CompiledPolicy, ReachIndex>();
-
-function push<K>(map: Map<K, CompiledSegment[]>, key: K, s: CompiledSegment): void {
-  const list = map.get(key);
-  if (list) list.push(s);
-  else map.set(key, [s]);
-}
 
 function bitset(size: number, indexes: Iterable<number>): Uint32Array {
   const bits = new Uint32Array((size + 31) >>> 5);
@@ -34,30 +24,19 @@ function indexOf(policy: CompiledPolicy): ReachIndex {
   if (index) return index;
   const workloads = [...policy.workloads.values()];
   const position = new Map(workloads.map((w, i) => [w.key, i]));
-  const byIdentity = new Map<string, CompiledSegment[]>();
-  const byNamespace = new Map<string, CompiledSegment[]>();
-  const byPrefix = new Map<string, CompiledSegment[]>();
   const segmentTargets = new Map<CompiledSegment, Uint32Array>();
-  for (const s of policy.segments) {
-    for (const id of s.sources.identities) push(byIdentity, id, s);
-    for (const ns of s.sources.namespaces) push(byNamespace, ns, s);
-    for (const prefix of new Set(s.sources.prefixes)) push(byPrefix, prefix, s);
-    segmentTargets.set(s, bitset(workloads.length, s.to.map((k) => position.get(k)!)));
-  }
+  for (const s of policy.segments) segmentTargets.set(s, bitset(workloads.length, s.to.map((k) => position.get(k)!)));
   const open = policy.defaults.inbound === 'allow'
     ? workloads.flatMap((w, i) => (w.inbound.segments.length === 0 ? [i] : []))
     : [];
-  index = { workloads, open: bitset(workloads.length, open), segmentTargets, byIdentity, byNamespace, byPrefix };
+  index = { workloads, open: bitset(workloads.length, open), segmentTargets };
   indexes.set(policy, index);
   return index;
 }
 
-/** The segments whose sources admit `w`'s identity (by identity, namespace or prefix). */
+/** The segments whose sources admit `w`'s identity (SourceSet.admits, the engine's rule), in file order. */
 export function admittingSegments(policy: CompiledPolicy, w: CompiledWorkload): CompiledSegment[] {
-  const index = indexOf(policy);
-  const out = [...(index.byIdentity.get(w.identity) ?? []), ...(index.byNamespace.get(w.namespace) ?? [])];
-  for (const [prefix, segments] of index.byPrefix) if (w.identity.startsWith(prefix)) out.push(...segments);
-  return out;
+  return policy.segments.filter((s) => s.sources.admits(w.identity));
 }
 
 /** The keys of the workloads every workload may call (unselected, under `defaults.inbound: allow`). */

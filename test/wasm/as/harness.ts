@@ -10,6 +10,8 @@ import { compilePathPattern } from "../../../assembly/lib/pattern";
 import { isSpiffeId, workloadNamespace } from "../../../assembly/lib/spiffe";
 import { dnsTunnelFinding, DnsTunnelLimits, labelEntropy } from "../../../assembly/lib/dns_tunnel";
 import { JsonValue, parseJson } from "../../../assembly/lib/json";
+import { Segment } from "../../../assembly/filters/identity/config";
+import { InboundRequest, principalWellFormed, readSourceNamespace, sourceMatches } from "../../../assembly/filters/identity/decide";
 
 const inputs: ByteBuf[] = [new ByteBuf(256), new ByteBuf(256)];
 const output = new ByteBuf(256);
@@ -104,6 +106,30 @@ export function patternMatches(): i32 {
 export function spiffeNamespace(): i32 {
   if (!isSpiffeId(inputs[0])) return -1;
   return workloadNamespace(inputs[0], inputs[1], output) ? 1 : 0;
+}
+
+/**
+ * The identity filter's source rule (filters/identity/decide.ts) on principal bytes (slot 0) and a
+ * source set (slot 1): the trust domain on the first line, then "I:<identity>", "P:<prefix>" and
+ * "N:<namespace>" lines. 1 admitted, 0 not.
+ */
+export function segmentAdmits(): i32 {
+  const lines = inputs[1].toString().split("\n");
+  const trustDomain = ByteBuf.fromString(lines[0]);
+  const segment = new Segment();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length < 2) continue;
+    const value = ByteBuf.fromString(line.substring(2));
+    if (line.startsWith("I:")) segment.principals.push(value);
+    else if (line.startsWith("P:")) segment.principalPrefixes.push(value);
+    else if (line.startsWith("N:")) segment.namespaces.push(value);
+  }
+  const request = new InboundRequest();
+  request.principal.set(inputs[0].ptr, inputs[0].length);
+  request.principalWellFormed = principalWellFormed(request.principal);
+  const hasNamespace = readSourceNamespace(request, trustDomain);
+  return sourceMatches(segment, request, hasNamespace) ? 1 : 0;
 }
 
 export function dnsFinding(maxLabelLength: i32, maxLabels: i32, entropyMinLength: i32, maxEntropy: f64): i32 {
