@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { LocalRateLimitStore, type RateLimitResult } from '../../control-plane/authorizer/rate-limit.js';
 import { RedisRateLimitStore } from '../../control-plane/state/rate-limit-redis.js';
-import { connectRedis } from '../../control-plane/state/redis.js';
+import { connectRedis, type RedisClient } from '../../control-plane/state/redis.js';
 import { sharedRedisAvailable, startRedisServer, type RedisServer } from '../helpers/redis.js';
 import { check, checkClient, httpGet, startServe, type CheckClient, type ServeProcess } from '../helpers/serve.js';
 import { ensureDist } from '../parity/dist.js';
@@ -27,7 +27,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 
 describe.skipIf(!available)('the rate-limit store in front of a stalled Redis', () => {
   let server: RedisServer;
-  let redis: Redis;
+  let redis: RedisClient;
   afterAll(async () => {
     redis?.disconnect();
     await server?.stop();
