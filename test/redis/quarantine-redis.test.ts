@@ -8,6 +8,7 @@ import { check, checkClient, httpGet, startServe, type CheckClient, type ServePr
 const available = await sharedRedisAvailable();
 const ns = `q${randomUUID().slice(0, 8)}`;
 const attacker = `spiffe://cluster.local/ns/${ns}/sa/web`;
+const prefix = `mgt-${ns}:`;
 
 const request = (path: string) => ({
   attributes: {
@@ -27,7 +28,8 @@ describe.skipIf(!available)('quarantine shared by two replicas through Redis', (
 
   it('isolates a misbehaving identity on every replica within a second, shows it, and releases it', async () => {
     const file = writePolicyFile(quarantinePolicy(ns, 'quarantine'), 'mg-q-');
-    for (let i = 0; i < 2; i++) procs.push(await startServe(['--policy', file, '--redis', REDIS_URL, '--log-allow-sample', '0']));
+    // Its own key prefix: other suites quarantine identities in the same Redis at the same time.
+    for (let i = 0; i < 2; i++) procs.push(await startServe(['--policy', file, '--redis', REDIS_URL, '--redis-prefix', prefix, '--log-allow-sample', '0']));
     clients.push(...procs.map((p) => checkClient(p.authzPort)));
     const [a, b] = clients as [CheckClient, CheckClient];
     expect((await check(b, request('/ok'))).status.code).toBe(0);
@@ -46,7 +48,7 @@ describe.skipIf(!available)('quarantine shared by two replicas through Redis', (
     const listed = JSON.parse((await httpGet(procs[1]!.adminPort, '/quarantine')).body) as { identity: string }[];
     expect(listed.map((e) => e.identity)).toEqual([attacker]);
 
-    const released = await runMeshguard(['release', attacker, '--redis', REDIS_URL]);
+    const released = await runMeshguard(['release', attacker, '--redis', REDIS_URL, '--redis-prefix', prefix]);
     expect(released.stdout).toBe(`released ${attacker}\n`);
     const releasedAt = Date.now();
     for (const c of clients) {
