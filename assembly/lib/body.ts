@@ -1,4 +1,4 @@
-// The one request-body rule every enforcer follows (README "Bodies"), twin of
+// The one request-body rule every enforcer follows (docs/decisions.md "Bodies"), twin of
 // control-plane/canon/body.ts: only the first MAX_BODY_BYTES bytes of a body are read, decoded as
 // WHATWG UTF-8 (each malformed sequence, one the cap cuts included, becomes one U+FFFD). The
 // text is kept as UTF-8 bytes: the read bytes with every malformed sequence replaced by EF BF BD.

@@ -1,4 +1,4 @@
-// The one request-body rule every enforcer follows (README "Request bodies"): a body is bytes
+// The one request-body rule every enforcer follows (docs/decisions.md "Bodies"): a body is bytes
 // (`rawBody`'s, or the UTF-8 of a text `body`); only its first MAX_BODY_BYTES bytes are read, and
 // they are decoded as WHATWG UTF-8, each malformed sequence (a sequence the cap cuts included)
 // becoming one U+FFFD, a leading BOM kept. HttpInput.body holds that text. The AssemblyScript

@@ -1,5 +1,5 @@
 // Request values meshguard repeats back (in reasons, error lines and logs) are cut to a
-// documented size (README "Decision semantics"): an attacker's megabyte path must not become a
+// documented size (docs/decisions.md): an attacker's megabyte path must not become a
 // megabyte of log.
 
 /** The most UTF-16 units of one request value repeated in a reason, an error or a log field. */

@@ -1,6 +1,6 @@
 // From running Pods to the policy's `workloads`: which pods form one workload, and what it holds.
 //
-// The grouping rule (README "Kubernetes inventory"):
+// The grouping rule (docs/deploying.md "The inventory from Kubernetes"):
 // - a pod belongs to the workload of its controller: a ReplicaSet's pods to its Deployment (the
 //   ReplicaSet name without its `-<pod-template-hash>` suffix), a Job's pods created by a CronJob to
 //   the CronJob (`<name>-<8+ digits>` without the digits), StatefulSet / DaemonSet / Job / any other

@@ -72,7 +72,7 @@ function runReplayEnvoy(args: string[], addresses: readonly string[], netns: str
 interface Outcome { compared: number; errors: Map<string, number>; known: Map<string, number>; differences: string[] }
 
 /**
- * Differences Envoy shows and meshguard does not (yet) remove, each with why; README "Where the
+ * Differences Envoy shows and meshguard does not (yet) remove, each with why; docs/development.md "Where the
  * host differs from Envoy" lists them. Any other difference fails the test.
  */
 const KNOWN: readonly { readonly id: string; readonly why: string; readonly matches: (what: string, check: Line, envoy: Line) => boolean }[] = [

@@ -1,5 +1,5 @@
-// README "Next to a standalone Envoy", run step by step: the commands are read from the README's
-// block, with free ports, a loopback block of their own and a temporary directory swapped in, so
+// docs/deploying.md "Next to a standalone Envoy", run step by step: the commands are read from the
+// section's block, with free ports, a loopback block of their own and a temporary directory swapped in, so
 // the walkthrough cannot drift from what works. Background commands (`&`) are stopped at the end.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -18,15 +18,17 @@ import { ensureDist } from '../parity/dist.js';
 const REPO = path.resolve(path.dirname(MESHGUARD), '..');
 const run = promisify(execFile);
 
-/** The README section's sh block: one command per line, comments dropped. */
+/** The docs section's sh block: one command per line, comments dropped. */
 function walkthrough(): string[] {
-  const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Next to a standalone Envoy'));
+  const doc = readFileSync(path.join(REPO, 'docs/deploying.md'), 'utf8');
+  const start = doc.indexOf('## Next to a standalone Envoy');
+  expect(start, 'docs/deploying.md has the section "Next to a standalone Envoy"').toBeGreaterThanOrEqual(0);
+  const section = doc.slice(start);
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
   return block.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
 }
 
-describe.skipIf(!ENVOY_BIN)('the README walkthrough next to a standalone Envoy', () => {
+describe.skipIf(!ENVOY_BIN)('the walkthrough next to a standalone Envoy (docs/deploying.md)', () => {
   const background: ChildProcess[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-walkthrough-'));
   let swap: (line: string) => string;
@@ -40,7 +42,7 @@ describe.skipIf(!ENVOY_BIN)('the README walkthrough next to a standalone Envoy',
       let out = line.replace(/127\.0\.0\.([234])\b/g, (_m, n: string) => `${block}.${n}`);
       for (const [fixed, free] of ports) out = out.replace(new RegExp(`(?<=[:\\s])${fixed}\\b`, 'g'), String(free));
       return out.replace(/(?<=\s)(certs|out|app)\//g, `${dir}/$1/`).replace(/(?<=\s)(certs|out|app)(?=\s|$)/g, `${dir}/$1`)
-        .replace(/^meshguard /, `${process.execPath} ${MESHGUARD} `).replace(/^envoy /, `${ENVOY_BIN} `);
+        .replace(/^(npx )?meshguard /, `${process.execPath} ${MESHGUARD} `).replace(/^envoy /, `${ENVOY_BIN} `);
     };
     // Step 1: the certificates.
     const ca = new MeshCa(path.join(dir, 'pki'));
@@ -59,7 +61,7 @@ describe.skipIf(!ENVOY_BIN)('the README walkthrough next to a standalone Envoy',
     await Promise.all(background.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))));
   });
 
-  it('serves the README\'s verdicts', async () => {
+  it('serves the verdicts the walkthrough says', async () => {
     const lines = walkthrough().map((l) => swap(l));
     expect(lines.length).toBeGreaterThanOrEqual(8);
     const curls: { line: string; out: string }[] = [];
@@ -86,7 +88,7 @@ describe.skipIf(!ENVOY_BIN)('the README walkthrough next to a standalone Envoy',
       const { stdout } = await run('bash', ['-c', command], { cwd: REPO }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
       if (command.startsWith('curl')) curls.push({ line, out: stdout.trim() });
     }
-    // Step 6: each curl prints what its comment in the README says.
+    // Step 6: each curl prints what its comment in docs/deploying.md says.
     for (const { line, out } of curls) {
       const expected = /#\s*(.*?)\s*(\(.*\))?$/.exec(line)![1]!.replace(/\\n/g, '');
       expect(out.replace(/\n/g, ' ')).toBe(expected);

@@ -90,6 +90,8 @@ describe('live view endpoints (admin port)', () => {
   });
 
   it('serves the page, its script and style, the graph and the workloads', async () => {
+    const root = await fetch(`http://127.0.0.1:${serve.adminPort}/`, { redirect: 'manual' });
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/live']);
     const page = await fetch(`http://127.0.0.1:${serve.adminPort}/live`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);

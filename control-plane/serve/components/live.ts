@@ -32,6 +32,11 @@ export function liveViewComponent(options?: SseOptions, history = HISTORY): Comp
         }
         return svg.text;
       };
+      // The admin port's root is the live view (serve --help says so; a browser opened on the port lands there).
+      ctx.admin.get('/', (_req, res) => {
+        res.writeHead(302, { location: '/live', 'cache-control': 'no-store' });
+        res.end();
+      });
       ctx.admin.get('/live', (_req, res) => {
         res.setHeader('content-security-policy', CSP);
         send(res, 200, 'text/html; charset=utf-8', LIVE_HTML);

@@ -1,5 +1,5 @@
 // meshguard's proxy-wasm host: runs proxy-wasm filters (ABI 0.2.1) the way Envoy does, for tests,
-// `meshguard replay` and benchmarks. See README "wasm host" for where it differs from Envoy.
+// `meshguard replay` and benchmarks. See docs/development.md "The proxy-wasm host, and where it differs from Envoy" for where it differs from Envoy.
 
 export { WasmHost, type HostOptions } from './api/host.js';
 export { Plugin, type PluginConfig, type StreamOptions } from './contexts/plugin.js';
