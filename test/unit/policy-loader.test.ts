@@ -9,6 +9,7 @@ import { compilePolicy } from '../../control-plane/policy/compile.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import { parsePolicy } from '../../control-plane/policy/load.js';
 import { reviveCompiled } from '../../control-plane/policy/revive.js';
+import { SourceSet } from '../../control-plane/canon/source-set.js';
 import { PolicyLoader } from '../../control-plane/serve/policy-loader.js';
 import { BENCH_SHAPE, generateCorpus, generatePolicyDocument, policyYaml } from '../../bench/generate-policy.js';
 import { ensureDist } from '../parity/dist.js';
@@ -60,14 +61,16 @@ describe('the policy loader (worker thread)', () => {
     }
   }, 60_000);
 
-  it('the compiled form holds no class but CidrSet, which revive restores', () => {
+  it('the compiled form holds no class but CidrSet and SourceSet, which revive restores', () => {
     const local = parsePolicy(text, 'bench.yaml');
     if (!local.ok) throw new Error('the bench policy does not load');
     const compiled = compilePolicy(local.policy, { file: 'bench.yaml' });
-    expect([...prototypes(compiled)].sort()).toEqual(['Array', 'CidrSet', 'Map', 'Object', 'Set', 'Uint16Array', 'Uint32Array']);
+    expect([...prototypes(compiled)].sort()).toEqual(['Array', 'CidrSet', 'Map', 'Object', 'Set', 'SourceSet', 'Uint16Array', 'Uint32Array']);
     const revived = reviveCompiled(structuredClone(compiled) as CompiledPolicy);
     expect(revived.blocklist).toBeInstanceOf(CidrSet);
     expect(revived.workloads.values().next().value!.egress.every((r) => r.cidrs instanceof CidrSet)).toBe(true);
+    expect(revived.segments.every((s) => s.sources instanceof SourceSet)).toBe(true);
+    expect([...revived.workloads.values()].every((w) => w.inbound.segments.every((s) => s.sources instanceof SourceSet))).toBe(true);
   });
 
   it('leaves this thread free while a large policy loads', async () => {
