@@ -8,11 +8,13 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { figureRows, table } from './lib/format.js';
 import { describeLoad, machineLoad, type MachineLoad } from './lib/machine.js';
-import { isBenchmark, ratioOf, targetMet, type Benchmark, type BenchReport } from './lib/types.js';
+import { targetsMarkdown } from './lib/targets.js';
+import { isBenchmark, missingMeasurements, ratioOf, targetMet, type Benchmark, type BenchReport } from './lib/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
+const TARGETS = join(REPO, 'docs', 'benchmark-targets.md');
 
 interface Loaded {
   readonly file: string;
@@ -116,6 +118,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`  machine before: ${describeLoad(loadBefore)}\n`);
     try {
       const report = await benchmark.run({ command, log: (line) => process.stdout.write(`  ${line}\n`) });
+      const missing = missingMeasurements(report);
+      if (missing.length > 0) throw new Error(`missing measurements (a figure that was not measured fails the run):\n    ${missing.join('\n    ')}`);
       const seconds = (performance.now() - started) / 1000;
       const loadAfter = machineLoad();
       process.stdout.write(`\n${table([['figure', 'value', 'target', 'ratio to baseline'], ...figureRows(report.figures)])}\n`);
@@ -143,7 +147,8 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(`\nresults written to ${relative(process.cwd(), RESULTS)}\n`);
+  await writeFile(TARGETS, targetsMarkdown(stored));
+  process.stdout.write(`\nresults written to ${relative(process.cwd(), RESULTS)}; targets to ${relative(process.cwd(), TARGETS)}\n`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -4,15 +4,31 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
-/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+/** A sample that lacks a measurement: an empty sample, or one holding NaN, undefined or ±Infinity. */
+export class MissingMeasurement extends Error {
+  constructor(message: string) {
+    super(`missing measurement: ${message}`);
+    this.name = 'MissingMeasurement';
+  }
+}
+
+function checkSample(values: ArrayLike<number>): void {
+  if (values.length === 0) throw new MissingMeasurement('an empty sample');
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new MissingMeasurement(`sample ${i} of ${values.length} is ${String(v)}`);
+  }
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples; throws MissingMeasurement on an empty sample or a NaN in it. */
 export function percentile(values: ArrayLike<number>, p: number): number {
-  if (values.length === 0) return NaN;
+  checkSample(values);
   const sorted = Float64Array.from(values).sort();
   return percentileOfSorted(sorted, p);
 }
 
 export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
+  checkSample(sorted);
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }

@@ -60,3 +60,23 @@ export function targetMet(f: Figure): boolean | null {
   if (!f.target || !Number.isFinite(f.value)) return f.target ? false : null;
   return f.target.op === '>=' ? f.value >= f.target.value : f.value <= f.target.value;
 }
+
+function measured(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/**
+ * What a report lacks: each figure whose value, baseline value or target is not a finite number
+ * (NaN, undefined, ±Infinity: a measurement that did not happen). The runner fails a benchmark
+ * that lacks any.
+ */
+export function missingMeasurements(report: BenchReport): string[] {
+  const out: string[] = [];
+  if (!Array.isArray(report.figures) || report.figures.length === 0) return ['the report has no figures'];
+  for (const f of report.figures) {
+    if (!measured(f.value)) out.push(`${f.name}: value is ${String(f.value)}`);
+    if (f.baseline !== undefined && !(measured(f.baseline.value) && f.baseline.value > 0)) out.push(`${f.name}: baseline "${f.baseline.name}" is ${String(f.baseline.value)}`);
+    if (f.target !== undefined && !measured(f.target.value)) out.push(`${f.name}: target is ${String(f.target.value)}`);
+  }
+  return out;
+}

@@ -10,6 +10,11 @@ import { BlockLocator } from './block-locator.js';
 import { echo } from '../canon/echo.js';
 import { MAX_DIAGNOSTIC_MESSAGE, type Diagnostic, type FieldPath } from './diagnostics.js';
 
+/** The YAML values of a policy text, as the loader reads them (js-yaml, YAML 1.2 core schema); throws js-yaml's YAMLException. */
+export function loadYamlValues(text: string, file: string): unknown {
+  return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+}
+
 export class PolicySource {
   private positioned: { doc: Document.Parsed; lines: LineCounter } | null = null;
   private locator: BlockLocator | null = null;
@@ -21,7 +26,7 @@ export class PolicySource {
   static parse(text: string, file: string): { source: PolicySource; data: unknown; diags: Diagnostic[] } {
     const source = new PolicySource(file, text);
     try {
-      const data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+      const data = loadYamlValues(text, file);
       const aliases = aliasFinding(data);
       if (aliases === null) return { source, data, diags: [] };
       const { line, col } = source.linePos(firstAliasOffset(text));
