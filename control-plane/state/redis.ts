@@ -24,8 +24,6 @@ function connectionOptions(name: string): RedisOptions {
     commandTimeout: 250,
     connectTimeout: 1000,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
-    // A primary demoted by a failover answers writes with READONLY: reconnect (through Sentinel, to the new one).
-    reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
 }
 
@@ -45,6 +43,8 @@ export function connectRedis(url: string, name = 'meshguard'): RedisClient {
       db: target.db,
       // Sentinel's +switch-master reconnects at once, rather than on the next failed command.
       failoverDetector: true,
+      // A primary demoted under the client answers writes with READONLY: ask the sentinels again.
+      reconnectOnError: (err) => err.message.startsWith('READONLY'),
       // After a primary dies the sentinels need their down-after time to promote a replica; retry
       // often enough that the client finds the new primary within half a second of the switch.
       retryStrategy: (attempt) => Math.min(100 * attempt, 500),
