@@ -10,6 +10,11 @@ export class WordList {
   /** First word index per first byte, and the next word with the same first byte (-1: none). */
   private heads: StaticArray<i32>;
   private next: StaticArray<i32>;
+  /**
+   * A 2048-bit filter of the words' first two bytes (hashed): a position whose two bytes are not in
+   * it starts no word of two bytes or more. All set for a list with a one-byte word.
+   */
+  private pairs: StaticArray<u32>;
   /** The word the last `earliest` found. */
   private found: i32 = -1;
 
@@ -24,22 +29,32 @@ export class WordList {
     let k = 0;
     for (let i = 0; i <= words.length; i++) {
       if (i == words.length || words.charCodeAt(i) == 124) {
-        lens[k] = bytes.length - <i32>ptrs[k];
-        if (++k < count) ptrs[k] = <usize>bytes.length;
+        unchecked((lens[k] = bytes.length - <i32>unchecked(ptrs[k])));
+        if (++k < count) unchecked((ptrs[k] = <usize>bytes.length));
       } else bytes.push(<u8>words.charCodeAt(i));
     }
-    // offsets become addresses (the buffer no longer moves)
-    for (let j = 0; j < count; j++) ptrs[j] += bytes.ptr;
     const heads = new StaticArray<i32>(256);
-    for (let b = 0; b < 256; b++) heads[b] = -1;
+    for (let b = 0; b < 256; b++) unchecked((heads[b] = -1));
+    const pairs = new StaticArray<u32>(64);
     for (let j = count - 1; j >= 0; j--) {
-      next[j] = -1;
-      if (lens[j] == 0) continue;
-      const first = load<u8>(ptrs[j]);
-      next[j] = heads[first];
-      heads[first] = j;
+      // offsets become addresses (the buffer no longer moves)
+      const w = unchecked(ptrs[j]) + bytes.ptr;
+      unchecked((ptrs[j] = w));
+      unchecked((next[j] = -1));
+      const n = unchecked(lens[j]);
+      if (n == 0) continue;
+      const first = load<u8>(w);
+      unchecked((next[j] = heads[first]));
+      unchecked((heads[first] = j));
+      // a one-byte word lets every pair through
+      if (n == 1) for (let b = 0; b < 64; b++) unchecked((pairs[b] = <u32>-1));
+      else {
+        const h = pairHash(w);
+        unchecked((pairs[h >> 5] |= 1 << (h & 31)));
+      }
     }
     this.heads = heads;
+    this.pairs = pairs;
     this.bytes = bytes;
     this.ptrs = ptrs;
     this.lens = lens;
@@ -72,8 +87,12 @@ export class WordList {
   /** The earliest position of any word in text[from, to), or -1; the word's index is left in `found`. */
   earliest(text: ByteBuf, from: i32, to: i32): i32 {
     const p = text.ptr;
+    const pairs = this.pairs;
     for (let i = from; i < to; i++) {
-      if (unchecked(this.heads[load<u8>(p + <usize>i)]) < 0) continue;
+      if (i + 1 < to) {
+        const h = pairHash(p + <usize>i);
+        if ((unchecked(pairs[h >> 5]) & (1 << (h & 31))) == 0) continue;
+      }
       const k = this.wordAt(p, i, to);
       if (k >= 0) {
         this.found = k;
@@ -92,6 +111,10 @@ export class WordList {
   startingAt(text: ByteBuf, at: i32): i32 {
     return at < text.length ? this.wordAt(text.ptr, at, text.length) : -1;
   }
+}
+
+@inline function pairHash(at: usize): u32 {
+  return ((<u32>load<u8>(at) << 5) ^ <u32>load<u8>(at + 1)) & 2047;
 }
 
 /** Index of `needle` in text[from, to), or -1. */
