@@ -142,3 +142,54 @@ export function filterConfigFor(
   if (options.telemetry) config.telemetry = { ...options.telemetry };
   return config;
 }
+
+/** The identity filter's configuration: its inbound section, and the anomaly mode (with scoring off it reports allowed requests itself). */
+export interface IdentityFilterConfig {
+  version: string;
+  workload: string;
+  trustDomain: string;
+  quarantined: string[];
+  inbound: FilterConfig['inbound'];
+  anomaly: { mode: AnomalyMode };
+  telemetry?: FilterTelemetry;
+}
+
+/** The egress filter's configuration: its egress section, and this workload's identity (its own quarantine). */
+export interface EgressFilterConfig {
+  version: string;
+  workload: string;
+  identity: string;
+  quarantined: string[];
+  egress: FilterConfig['egress'];
+}
+
+/** The anomaly filter's configuration: its anomaly section (with the model, when there is one). */
+export interface AnomalyFilterConfig {
+  version: string;
+  workload: string;
+  anomaly: FilterConfig['anomaly'];
+  telemetry?: FilterTelemetry;
+}
+
+export type WasmFilterName = 'identity' | 'egress' | 'anomaly';
+
+export interface PerFilterConfigs {
+  identity: IdentityFilterConfig;
+  egress: EgressFilterConfig;
+  anomaly: AnomalyFilterConfig;
+}
+
+/**
+ * What each filter is sent (ECDS, Istio WasmPlugins): only the sections its reader reads
+ * (assembly/filters/<name>/config.ts), so that the anomaly model, for one, goes to the anomaly
+ * filter alone. `filterConfigFor` is the whole document (meshguard render filter-config, replay).
+ */
+export function perFilterConfigs(config: FilterConfig): PerFilterConfigs {
+  const { version, workload } = config;
+  const telemetry = config.telemetry ? { telemetry: config.telemetry } : {};
+  return {
+    identity: { version, workload, trustDomain: config.trustDomain, quarantined: config.quarantined, inbound: config.inbound, anomaly: { mode: config.anomaly.mode }, ...telemetry },
+    egress: { version, workload, identity: config.identity, quarantined: config.quarantined, egress: config.egress },
+    anomaly: { version, workload, anomaly: config.anomaly, ...telemetry },
+  };
+}

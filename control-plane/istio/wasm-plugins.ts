@@ -1,8 +1,8 @@
 // One WasmPlugin per (filter, workload): the module pinned by SHA-256, the workload's plugin
-// configuration (`filterConfigFor()`), fail-closed, attached to inbound (SERVER) or outbound
+// configuration (its own sections of `filterConfigFor()`, perFilterConfigs), fail-closed, attached to inbound (SERVER) or outbound
 // (CLIENT) traffic of exactly that workload's pods.
 import type { CompiledPolicy } from '../policy/compiled.js';
-import { filterConfigFor } from '../filter-config/filter-config.js';
+import { filterConfigFor, perFilterConfigs } from '../filter-config/filter-config.js';
 import { objectName, type WorkloadSelection } from './selectors.js';
 import type { K8sObject } from './types.js';
 import { FILTERS, type ModuleRef } from './wasm-modules.js';
@@ -33,8 +33,8 @@ export function wasmPlugins(policy: CompiledPolicy, selections: ReadonlyMap<stri
   const out: K8sObject[] = [];
   for (const w of policy.workloads.values()) {
     const selection = selections.get(w.key)!;
-    const config = filterConfigFor(policy, w);
-    for (const module of modules) out.push(wasmPlugin(module, selection, w.name, config));
+    const configs = perFilterConfigs(filterConfigFor(policy, w));
+    for (const module of modules) out.push(wasmPlugin(module, selection, w.name, configs[module.name]));
   }
   return out;
 }

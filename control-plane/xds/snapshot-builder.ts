@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CompiledPolicy, CompiledWorkload } from '../policy/compiled.js';
-import { filterConfigFor, type RuntimeState } from '../filter-config/filter-config.js';
+import { filterConfigFor, perFilterConfigs, type RuntimeState } from '../filter-config/filter-config.js';
 import type { NodeInfo, Snapshot, XdsResource } from './contracts.js';
 import { authzCluster, egressCluster, inboundApp, passthrough, proxylessMeshCluster, sidecarMeshCluster, wasmArtifacts } from './build/clusters.js';
 import { workloadEndpoints } from './build/endpoints.js';
@@ -261,12 +261,13 @@ export class SnapshotBuilder {
 
   private extensionConfigs(policy: CompiledPolicy, w: CompiledWorkload, s: SidecarSettings): XdsResource[] {
     const runtime = this.settings.runtime?.();
-    const json = JSON.stringify(filterConfigFor(policy, w, runtime?.model ?? null, { quarantined: runtime?.quarantined ?? [] }));
+    // Each filter is sent only its own sections (perFilterConfigs).
+    const configs = perFilterConfigs(filterConfigFor(policy, w, runtime?.model ?? null, { quarantined: runtime?.quarantined ?? [] }));
     const wasm = this.settings.wasm;
     return this.resources(EXTENSION_CONFIG, [
-      [ECDS_IDENTITY, wasmExtensionConfig(ECDS_IDENTITY, 'identity', json, s.wasmDir, wasm)],
-      [ECDS_ANOMALY, wasmExtensionConfig(ECDS_ANOMALY, 'anomaly', json, s.wasmDir, wasm)],
-      [ECDS_EGRESS, wasmExtensionConfig(ECDS_EGRESS, 'egress', json, s.wasmDir, wasm)],
+      [ECDS_IDENTITY, wasmExtensionConfig(ECDS_IDENTITY, 'identity', JSON.stringify(configs.identity), s.wasmDir, wasm)],
+      [ECDS_ANOMALY, wasmExtensionConfig(ECDS_ANOMALY, 'anomaly', JSON.stringify(configs.anomaly), s.wasmDir, wasm)],
+      [ECDS_EGRESS, wasmExtensionConfig(ECDS_EGRESS, 'egress', JSON.stringify(configs.egress), s.wasmDir, wasm)],
     ], false);
   }
 }

@@ -95,7 +95,7 @@ describe('render istio: selectors select exactly the pods the policy means', () 
 });
 
 describe('render istio: content', () => {
-  it('WasmPlugins: sha256 from build/wasm/<name>.wasm.sha256, pluginConfig from filterConfigFor, fail closed, SERVER/CLIENT', async () => {
+  it('WasmPlugins: sha256 from build/wasm/<name>.wasm.sha256, pluginConfig each filter\'s own part of filterConfigFor, fail closed, SERVER/CLIENT', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mg-wasm-'));
     await writeFile(join(dir, 'identity.wasm.sha256'), `${'ab'.repeat(32)}  identity.wasm\n`);
     await writeFile(join(dir, 'egress.wasm.sha256'), 'not a hash\n');
@@ -108,8 +108,12 @@ describe('render istio: content', () => {
     for (const spec of byFilter('egress')) expect(spec).not.toHaveProperty('sha256');
     for (const spec of byFilter('egress')) expect(spec.match).toEqual([{ mode: 'CLIENT' }]);
     for (const spec of byFilter('anomaly')) expect(spec.match).toEqual([{ mode: 'SERVER' }]);
-    const api = plugins.find((p) => p.metadata.name === 'meshguard-identity-api')!;
-    expect((api.spec as { pluginConfig: { workload: string; identity: string } }).pluginConfig).toMatchObject({ workload: 'shop/api', identity: 'spiffe://cluster.local/ns/shop/sa/api' });
+    const configOf = (name: string) => (plugins.find((p) => p.metadata.name === name)!.spec as { pluginConfig: Record<string, unknown> }).pluginConfig;
+    expect(Object.keys(configOf('meshguard-identity-api')).sort()).toEqual(['anomaly', 'inbound', 'quarantined', 'trustDomain', 'version', 'workload']);
+    expect(configOf('meshguard-identity-api')).toMatchObject({ workload: 'shop/api', trustDomain: 'cluster.local' });
+    expect(configOf('meshguard-egress-api')).toMatchObject({ workload: 'shop/api', identity: 'spiffe://cluster.local/ns/shop/sa/api' });
+    expect(Object.keys(configOf('meshguard-egress-api')).sort()).toEqual(['egress', 'identity', 'quarantined', 'version', 'workload']);
+    expect(Object.keys(configOf('meshguard-anomaly-api')).sort()).toEqual(['anomaly', 'version', 'workload']);
     expect(bundle.notes.join('\n')).toMatch(/egress\.wasm: no .*egress\.wasm\.sha256/);
     expect(bundle.notes.join('\n')).toMatch(/anomaly\.wasm: no/);
   });

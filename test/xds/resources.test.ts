@@ -7,7 +7,7 @@ import { encodeMessage, messageType } from '../../control-plane/xds/proto.js';
 import { checkObject } from '../../control-plane/xds/proto-check.js';
 import { RESOURCE_TYPES } from '../../control-plane/xds/resources/index.js';
 import { CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, PUSH_ORDER, ROUTE } from '../../control-plane/xds/type-urls.js';
-import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
+import { filterConfigFor, perFilterConfigs } from '../../control-plane/filter-config/filter-config.js';
 import { SnapshotBuilder } from '../../control-plane/xds/snapshot-builder.js';
 import { checkingBuilder, nodeOf, proxyless, shop, type Checked } from './helpers.js';
 
@@ -142,8 +142,14 @@ describe('an Envoy sidecar snapshot (shop/api)', () => {
     expect(config.vm_config).toMatchObject({ runtime: 'envoy.wasm.runtime.v8', code: { local: { filename: '/etc/meshguard/wasm/identity.wasm' } } });
     expect(config.vm_config.environment_variables.key_values).toEqual({ MESHGUARD_WASM_SHA256: 'a'.repeat(64) });
     expect(config.configuration['@type']).toBe('type.googleapis.com/google.protobuf.StringValue');
-    expect(JSON.parse(config.configuration.value)).toEqual(filterConfigFor(policy, policy.workloads.get('shop/api')!));
+    const whole = filterConfigFor(policy, policy.workloads.get('shop/api')!);
+    expect(JSON.parse(config.configuration.value)).toEqual(perFilterConfigs(whole).identity);
     const anomaly = roundTrip(s.get(EXTENSION_CONFIG, 'meshguard.anomaly')!);
+    // Each filter gets only its own sections: the anomaly model and the egress rules go nowhere else.
+    expect(JSON.parse(anomaly.typed_config.config.configuration.value)).toEqual({ version: whole.version, workload: 'shop/api', anomaly: whole.anomaly });
+    const egress = roundTrip(s.get(EXTENSION_CONFIG, 'meshguard.egress')!);
+    expect(JSON.parse(egress.typed_config.config.configuration.value)).toEqual({ version: whole.version, workload: 'shop/api', identity: whole.identity, quarantined: [], egress: whole.egress });
+    expect(JSON.parse(config.configuration.value)).not.toHaveProperty('egress');
     expect(anomaly.typed_config.config.vm_config.environment_variables).toBeUndefined();
   });
 

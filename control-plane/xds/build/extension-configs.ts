@@ -1,5 +1,6 @@
 // ECDS resources: one TypedExtensionConfig per wasm filter, holding the Wasm PluginConfig whose
-// configuration is the workload's filter-config JSON (control-plane/policy/filter-config.ts).
+// configuration is the filter's own part of the workload's filter configuration
+// (control-plane/filter-config/filter-config.ts, perFilterConfigs).
 import { HTTP_WASM_TYPE } from '../resources/extension-config.js';
 import { duration, typed, type Msg } from './common.js';
 import { WASM_CLUSTER } from './names.js';
