@@ -1,7 +1,7 @@
 // A filter meshguard did not write (@gcoredev/proxy-wasm-sdk-as, packages/proxy-wasm-host/test/fixtures/sdk-filter.ts)
 // in one chain with identity and anomaly, end to end: each sees the others' header edits, the
 // first local reply ends decoding and is encoded back through the filters before it.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FilterChain, SharedDataStore, WasmHost } from '@meshguard/proxy-wasm-host';
 import { buildSdkFilter } from '../../packages/proxy-wasm-host/test/helpers/probe.js';
 import { builtFilter } from './build.js';
@@ -18,6 +18,12 @@ async function chain() {
 const GET = (path: string) => ({ ':method': 'GET', ':path': path, ':authority': 'api.shop', ':scheme': 'http' });
 
 describe('a third-party SDK filter chained with identity and anomaly', () => {
+  // The asc builds (the SDK fixture and our filters) take long on a busy machine: once, up front.
+  beforeAll(async () => {
+    await buildSdkFilter();
+    await Promise.all(['identity', 'anomaly'].map((name) => builtFilter(name)));
+  }, 600_000);
+
   it('allows a clean request through all three, each adding its headers', async () => {
     const result = await (await chain()).run({ headers: GET('/api/items'), info: peer(FRONTEND) }, () => ({ status: 200, body: 'ok' }));
     const h = result.forwarded!.headers;
