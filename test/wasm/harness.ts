@@ -1,5 +1,8 @@
 // Compiles test/wasm/as/harness.ts (assembly/lib without proxy-wasm) and wraps its exports
 // in functions that take and return JS strings.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as asc from 'assemblyscript/asc';
@@ -56,7 +59,34 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length));
 }
 
+/** A hash of every AssemblyScript source the harness can import: the compiled harness is reused while it holds. */
+function sourcesHash(): string {
+  const h = createHash('sha256');
+  for (const dir of ['assembly', 'test/wasm/as']) {
+    const files = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort();
+    for (const f of files) h.update(path.relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
+/**
+ * The harness binary, compiled once per set of sources and kept in the temporary directory: test
+ * files (and Stryker's runs against mutants of the TypeScript side) load it without recompiling.
+ */
 async function compile(): Promise<Uint8Array<ArrayBuffer>> {
+  const cached = path.join(tmpdir(), `meshguard-as-harness-${sourcesHash()}.wasm`);
+  if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
+  const binary = await compileHarness();
+  const partial = `${cached}.${process.pid}.tmp`;
+  writeFileSync(partial, binary);
+  renameSync(partial, cached);
+  return binary;
+}
+
+async function compileHarness(): Promise<Uint8Array<ArrayBuffer>> {
   let binary: Uint8Array<ArrayBuffer> | null = null;
   const stderr: string[] = [];
   const { error } = await asc.main(
