@@ -91,10 +91,10 @@ describe('the policy loader (worker thread)', () => {
   }, 60_000);
 
   it('rejects a load that takes longer than its limit, and the next load gets a fresh worker', async () => {
-    const loader = new PolicyLoader({ timeoutMs: 1, maxHeapMb: 512 });
+    const loader = new PolicyLoader({ timeoutMs: 1, maxHeapMb: 512, idleMs: 60_000 });
     const slow = await loader.load(text, 'slow.yaml');
     expect(!slow.ok && slow.errors[0]!.message).toMatch(/^loading the policy took over 1 ms/);
-    const quick = new PolicyLoader({ timeoutMs: 60_000, maxHeapMb: 512 });
+    const quick = new PolicyLoader({ timeoutMs: 60_000, maxHeapMb: 512, idleMs: 60_000 });
     try {
       const bomb = await quick.load(aliasBomb(), 'bomb.yaml');
       expect(!bomb.ok && bomb.errors[0]!.code).toBe('MG_ERR_POLICY_ALIASES');
@@ -104,4 +104,20 @@ describe('the policy loader (worker thread)', () => {
       await quick.close();
     }
   }, 60_000);
+
+  it('stops an idle worker (its isolate and the last parse are not kept) and starts a fresh one for the next edit', async () => {
+    const loader = new PolicyLoader({ timeoutMs: 60_000, maxHeapMb: 512, idleMs: 50 });
+    try {
+      expect((await loader.load(text, 'first.yaml')).ok).toBe(true);
+      expect(loader.workerRunning).toBe(true);
+      const since = Date.now();
+      while (loader.workerRunning) {
+        if (Date.now() - since > 30_000) throw new Error('the idle worker was not stopped');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await loader.load(text, 'second.yaml')).ok).toBe(true);
+    } finally {
+      await loader.close();
+    }
+  }, 120_000);
 });
