@@ -8,9 +8,9 @@ const CONTENT_LENGTH = ByteBuf.fromString("content-length");
 const TRANSFER_ENCODING = ByteBuf.fromString("transfer-encoding");
 const RANGE = ByteBuf.fromString("range");
 const CHUNKED = ByteBuf.fromString("chunked");
-const OVERRIDE_URL = new WordList("x-original-url|x-rewrite-url|x-override-url");
-const OVERRIDE_METHOD = new WordList("x-http-method-override|x-http-method|x-method-override");
-const ODD_METHODS = new WordList("TRACE|TRACK|DEBUG|CONNECT");
+const OVERRIDE_URL = new WordList(/* "x-original-url|x-rewrite-url|x-override-url" */ memory.data<u8>([120, 45, 111, 114, 105, 103, 105, 110, 97, 108, 45, 117, 114, 108, 124, 120, 45, 114, 101, 119, 114, 105, 116, 101, 45, 117, 114, 108, 124, 120, 45, 111, 118, 101, 114, 114, 105, 100, 101, 45, 117, 114, 108]), 43);
+const OVERRIDE_METHOD = new WordList(/* "x-http-method-override|x-http-method|x-method-override" */ memory.data<u8>([120, 45, 104, 116, 116, 112, 45, 109, 101, 116, 104, 111, 100, 45, 111, 118, 101, 114, 114, 105, 100, 101, 124, 120, 45, 104, 116, 116, 112, 45, 109, 101, 116, 104, 111, 100, 124, 120, 45, 109, 101, 116, 104, 111, 100, 45, 111, 118, 101, 114, 114, 105, 100, 101]), 54);
+const ODD_METHODS = new WordList(/* "TRACE|TRACK|DEBUG|CONNECT" */ memory.data<u8>([84, 82, 65, 67, 69, 124, 84, 82, 65, 67, 75, 124, 68, 69, 66, 85, 71, 124, 67, 79, 78, 78, 69, 67, 84]), 25);
 
 /** What the scorer keeps of the request headers. */
 export class HeaderFacts {

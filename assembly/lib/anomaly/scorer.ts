@@ -13,7 +13,7 @@ import { valueFeatures, ValueFeatures } from "./features";
 import { AnomalyModel, fieldPoints, MODEL_NAMES, RouteMode, RouteModel, routePoints, unknownRoutePoints } from "./model";
 import { detectSql, SQLI_RULES, SqlResult } from "./sqli";
 import { detectTarget, detectTraversal } from "./targets";
-import { WordList } from "./words";
+import { allBytes, hasByte, textBytes, WordList } from "./words";
 import { HeaderFacts, protocolPoints } from "./protocol";
 
 export const DETECTORS: string[] = ["sqli", "xss", "cmdi", "ssti", "traversal", "jndi", "ssrf", "xxe", "ldap", "nosql", "crlf", "protocol"];
@@ -27,9 +27,9 @@ const CONTENT_TYPE = ByteBuf.fromString("content-type");
 const COOKIE = ByteBuf.fromString("cookie");
 const MESH_PREFIX = ByteBuf.fromString("x-meshguard-");
 const UNPARSABLE = ByteBuf.fromString("(unparsable)");
-const SKIPPED_HEADERS = new WordList(":method|:scheme|:authority|:path|host|accept|accept-encoding|accept-language|content-length|content-type|connection|cache-control|pragma|if-none-match|if-modified-since|upgrade-insecure-requests|sec-fetch-site|sec-fetch-mode|sec-fetch-dest|sec-fetch-user|sec-ch-ua|sec-ch-ua-mobile|sec-ch-ua-platform|dnt|te|x-request-id|traceparent|tracestate|x-b3-traceid|x-b3-spanid|x-b3-parentspanid|x-b3-sampled|x-envoy-expected-rq-timeout-ms|x-envoy-attempt-count|x-envoy-internal|x-forwarded-proto|x-forwarded-client-cert|cookie|transfer-encoding|range|if-range|etag|content-encoding");
+const SKIPPED_HEADERS = new WordList(/* ":method|:scheme|:authority|:path|host|accept|accept-encoding|accept-language|content-length|content-type|connection|cache-control|pragma|if-none-match|if-modified-since|upgrade-insecure-requests|sec-fetch-site|sec-fetch-mode|sec-fetch-dest|sec-fetch-user|sec-ch-ua|sec-ch-ua-mobile|sec-ch-ua-platform|dnt|te|x-request-id|traceparent|tracestate|x-b3-traceid|x-b3-spanid|x-b3-parentspanid|x-b3-sampled|x-envoy-expected-rq-timeout-ms|x-envoy-attempt-count|x-envoy-internal|x-forwarded-proto|x-forwarded-client-cert|cookie|transfer-encoding|range|if-range|etag|content-encoding" */ memory.data<u8>([58, 109, 101, 116, 104, 111, 100, 124, 58, 115, 99, 104, 101, 109, 101, 124, 58, 97, 117, 116, 104, 111, 114, 105, 116, 121, 124, 58, 112, 97, 116, 104, 124, 104, 111, 115, 116, 124, 97, 99, 99, 101, 112, 116, 124, 97, 99, 99, 101, 112, 116, 45, 101, 110, 99, 111, 100, 105, 110, 103, 124, 97, 99, 99, 101, 112, 116, 45, 108, 97, 110, 103, 117, 97, 103, 101, 124, 99, 111, 110, 116, 101, 110, 116, 45, 108, 101, 110, 103, 116, 104, 124, 99, 111, 110, 116, 101, 110, 116, 45, 116, 121, 112, 101, 124, 99, 111, 110, 110, 101, 99, 116, 105, 111, 110, 124, 99, 97, 99, 104, 101, 45, 99, 111, 110, 116, 114, 111, 108, 124, 112, 114, 97, 103, 109, 97, 124, 105, 102, 45, 110, 111, 110, 101, 45, 109, 97, 116, 99, 104, 124, 105, 102, 45, 109, 111, 100, 105, 102, 105, 101, 100, 45, 115, 105, 110, 99, 101, 124, 117, 112, 103, 114, 97, 100, 101, 45, 105, 110, 115, 101, 99, 117, 114, 101, 45, 114, 101, 113, 117, 101, 115, 116, 115, 124, 115, 101, 99, 45, 102, 101, 116, 99, 104, 45, 115, 105, 116, 101, 124, 115, 101, 99, 45, 102, 101, 116, 99, 104, 45, 109, 111, 100, 101, 124, 115, 101, 99, 45, 102, 101, 116, 99, 104, 45, 100, 101, 115, 116, 124, 115, 101, 99, 45, 102, 101, 116, 99, 104, 45, 117, 115, 101, 114, 124, 115, 101, 99, 45, 99, 104, 45, 117, 97, 124, 115, 101, 99, 45, 99, 104, 45, 117, 97, 45, 109, 111, 98, 105, 108, 101, 124, 115, 101, 99, 45, 99, 104, 45, 117, 97, 45, 112, 108, 97, 116, 102, 111, 114, 109, 124, 100, 110, 116, 124, 116, 101, 124, 120, 45, 114, 101, 113, 117, 101, 115, 116, 45, 105, 100, 124, 116, 114, 97, 99, 101, 112, 97, 114, 101, 110, 116, 124, 116, 114, 97, 99, 101, 115, 116, 97, 116, 101, 124, 120, 45, 98, 51, 45, 116, 114, 97, 99, 101, 105, 100, 124, 120, 45, 98, 51, 45, 115, 112, 97, 110, 105, 100, 124, 120, 45, 98, 51, 45, 112, 97, 114, 101, 110, 116, 115, 112, 97, 110, 105, 100, 124, 120, 45, 98, 51, 45, 115, 97, 109, 112, 108, 101, 100, 124, 120, 45, 101, 110, 118, 111, 121, 45, 101, 120, 112, 101, 99, 116, 101, 100, 45, 114, 113, 45, 116, 105, 109, 101, 111, 117, 116, 45, 109, 115, 124, 120, 45, 101, 110, 118, 111, 121, 45, 97, 116, 116, 101, 109, 112, 116, 45, 99, 111, 117, 110, 116, 124, 120, 45, 101, 110, 118, 111, 121, 45, 105, 110, 116, 101, 114, 110, 97, 108, 124, 120, 45, 102, 111, 114, 119, 97, 114, 100, 101, 100, 45, 112, 114, 111, 116, 111, 124, 120, 45, 102, 111, 114, 119, 97, 114, 100, 101, 100, 45, 99, 108, 105, 101, 110, 116, 45, 99, 101, 114, 116, 124, 99, 111, 111, 107, 105, 101, 124, 116, 114, 97, 110, 115, 102, 101, 114, 45, 101, 110, 99, 111, 100, 105, 110, 103, 124, 114, 97, 110, 103, 101, 124, 105, 102, 45, 114, 97, 110, 103, 101, 124, 101, 116, 97, 103, 124, 99, 111, 110, 116, 101, 110, 116, 45, 101, 110, 99, 111, 100, 105, 110, 103]), 573);
 /** Headers that carry URLs by design: no target check. */
-const URL_HEADERS = new WordList("referer|origin");
+const URL_HEADERS = new WordList(/* "referer|origin" */ memory.data<u8>([114, 101, 102, 101, 114, 101, 114, 124, 111, 114, 105, 103, 105, 110]), 14);
 const FORM = ByteBuf.fromString("application/x-www-form-urlencoded");
 const JSON_TYPE = ByteBuf.fromString("json");
 const XML_TYPE = ByteBuf.fromString("xml");
@@ -93,6 +93,8 @@ export class Scorer {
   private sql: SqlResult = new SqlResult();
   private detail: ByteBuf = new ByteBuf(24);
   private seen: StaticArray<i32> = new StaticArray<i32>(0);
+  /** The bytes of the decoded text of the field being checked. */
+  private rawBytes: StaticArray<u32> = new StaticArray<u32>(8);
   private which: StaticArray<i32> = new StaticArray<i32>(1);
 
   /** Reads the header pairs (Envoy's serialization): facts, cookies and scanned header values as fields. */
@@ -169,6 +171,7 @@ export class Scorer {
       const f = fields.at(i);
       this.decode(f);
       this.detect(f, out);
+      allBytes();
       if (f.kind != F_QUERY && f.kind != F_BODY && f.kind != F_COOKIE) continue;
       const o = this.observe(f);
       if (!trained) continue;
@@ -231,19 +234,34 @@ export class Scorer {
     if (f.plusIsSpace) for (let i = 0; i < d.length; i++) if (d.at(i) == 43) store<u8>(d.ptr + <usize>i, 32);
     decodeValue(d);
     foldValue(d, this.folded);
-    // lowered is never longer than its source: written in place
+    // lowered and compact are never longer than their sources: written in place; the bytes of
+    // the decoded text (rawBytes) and of the folded one (textBytes) noted on the way
+    const raw = this.rawBytes;
+    for (let b = 0; b < 8; b++) unchecked((raw[b] = 0));
     const l = this.lowered;
     l.clear();
     l.reserve(d.length);
     let m = 0;
     for (let i = 0; i < d.length; i++) {
       const c = d.at(i);
+      unchecked((raw[c >> 5] |= 1 << (c & 31)));
       if (c != 0) store<u8>(l.ptr + <usize>(m++), c >= 65 && c <= 90 ? c + 32 : c);
     }
     l.length = m;
+    const folded = this.folded;
     const c = this.compact;
     c.clear();
-    for (let i = 0; i < this.folded.length; i++) if (this.folded.at(i) != 32) c.push(this.folded.at(i));
+    c.reserve(folded.length);
+    for (let b = 0; b < 8; b++) unchecked((textBytes[b] = 0));
+    m = 0;
+    for (let i = 0; i < folded.length; i++) {
+      const b = folded.at(i);
+      unchecked((textBytes[b >> 5] |= 1 << (b & 31)));
+      if (b != 32) store<u8>(c.ptr + <usize>(m++), b);
+    }
+    c.length = m;
+    // detectTraversal scans the folded text with '\' as '/'
+    if (hasByte(textBytes, 92)) unchecked((textBytes[1] |= 1 << 15));
   }
 
   private observe(f: Field): Observed {
@@ -266,15 +284,19 @@ export class Scorer {
         record(out, D_SQLI, this.sql.points, "sqli", this.detail, f.name);
       }
       record(out, D_XSS, detectXss(text, this.compact), "xss", null, f.name);
-      record(out, D_CMDI, detectShell(this.lowered), "cmdi", null, f.name);
+      // a detector is skipped where the field lacks every byte it needs (it would give 0)
+      const raw = this.rawBytes;
+      if (hasByte(raw, 59) || hasByte(raw, 124) || hasByte(raw, 38) || hasByte(raw, 10) || hasByte(raw, 96) || hasByte(raw, 36) || hasByte(raw, 40) || hasByte(raw, 47)) {
+        record(out, D_CMDI, detectShell(this.lowered), "cmdi", null, f.name);
+      }
       record(out, D_SSTI, detectTemplate(text), "ssti", null, f.name);
       record(out, D_TRAVERSAL, detectTraversal(text), "traversal", null, f.name);
-      record(out, D_JNDI, detectJndi(this.compact), "jndi", null, f.name);
-      if (!(header && URL_HEADERS.find(f.name.ptr, 2, f.name.length) >= 0)) record(out, D_SSRF, detectTarget(text), "ssrf", null, f.name);
+      if (hasByte(textBytes, 36)) record(out, D_JNDI, detectJndi(this.compact), "jndi", null, f.name);
+      if ((hasByte(textBytes, 47) || hasByte(textBytes, 58)) && !(header && URL_HEADERS.find(f.name.ptr, 2, f.name.length) >= 0)) record(out, D_SSRF, detectTarget(text), "ssrf", null, f.name);
       record(out, D_XXE, detectXxe(text), "xxe", null, f.name);
-      record(out, D_LDAP, detectLdap(text), "ldap", null, f.name);
+      if (hasByte(textBytes, 40) || hasByte(textBytes, 41)) record(out, D_LDAP, detectLdap(text), "ldap", null, f.name);
       record(out, D_NOSQL, detectNoSqlValue(text), "nosql", null, f.name);
-      record(out, D_CRLF, detectCrlf(this.decoded, f.kind != F_BODY), "crlf", null, f.name);
+      if (hasByte(raw, 13) || hasByte(raw, 10) || hasByte(raw, 0xe5)) record(out, D_CRLF, detectCrlf(this.decoded, f.kind != F_BODY), "crlf", null, f.name);
     }
     record(out, D_NOSQL, detectNoSqlName(f.name), "nosql", null, f.name);
   }

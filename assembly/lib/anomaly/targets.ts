@@ -3,23 +3,27 @@
 // or integer-encoded addresses; dangerous schemes; protocol-relative open redirects).
 // All on folded text.
 import { ByteBuf } from "../../sdk/bytes";
-import { indexOfBytes, isAlpha, isDigit, WordList } from "./words";
+import { hasByte, indexOfBytes, isAlpha, isDigit, textBytes, WordList } from "./words";
 
-const SENSITIVE_FILES = new WordList("/etc/passwd|/etc/shadow|/etc/hosts|/etc/group|/etc/issue|/proc/self/|/proc/version|/proc/1/|win.ini|boot.ini|system32|/.ssh/|id_rsa|authorized_keys|.htaccess|.htpasswd|web.config|web-inf/|/.env|/.git/|/var/log/|wp-config.php|/etc/nginx/|/etc/apache2/|/root/|/.aws/credentials|/.bash_history|/.docker/config|/windows/");
-const WRAPPERS = new WordList("php://|zip://|phar://|expect://|glob://|data://|compress.zlib://|compress.bzip2://|file://|jar:|netdoc:|ogg://|rar://|ssh2.|php:/|file:/");
+const SENSITIVE_FILES = new WordList(/* "/etc/passwd|/etc/shadow|/etc/hosts|/etc/group|/etc/issue|/proc/self/|/proc/version|/proc/1/|win.ini|boot.ini|system32|/.ssh/|id_rsa|authorized_keys|.htaccess|.htpasswd|web.config|web-inf/|/.env|/.git/|/var/log/|wp-config.php|/etc/nginx/|/etc/apache2/|/root/|/.aws/credentials|/.bash_history|/.docker/config|/windows/" */ memory.data<u8>([47, 101, 116, 99, 47, 112, 97, 115, 115, 119, 100, 124, 47, 101, 116, 99, 47, 115, 104, 97, 100, 111, 119, 124, 47, 101, 116, 99, 47, 104, 111, 115, 116, 115, 124, 47, 101, 116, 99, 47, 103, 114, 111, 117, 112, 124, 47, 101, 116, 99, 47, 105, 115, 115, 117, 101, 124, 47, 112, 114, 111, 99, 47, 115, 101, 108, 102, 47, 124, 47, 112, 114, 111, 99, 47, 118, 101, 114, 115, 105, 111, 110, 124, 47, 112, 114, 111, 99, 47, 49, 47, 124, 119, 105, 110, 46, 105, 110, 105, 124, 98, 111, 111, 116, 46, 105, 110, 105, 124, 115, 121, 115, 116, 101, 109, 51, 50, 124, 47, 46, 115, 115, 104, 47, 124, 105, 100, 95, 114, 115, 97, 124, 97, 117, 116, 104, 111, 114, 105, 122, 101, 100, 95, 107, 101, 121, 115, 124, 46, 104, 116, 97, 99, 99, 101, 115, 115, 124, 46, 104, 116, 112, 97, 115, 115, 119, 100, 124, 119, 101, 98, 46, 99, 111, 110, 102, 105, 103, 124, 119, 101, 98, 45, 105, 110, 102, 47, 124, 47, 46, 101, 110, 118, 124, 47, 46, 103, 105, 116, 47, 124, 47, 118, 97, 114, 47, 108, 111, 103, 47, 124, 119, 112, 45, 99, 111, 110, 102, 105, 103, 46, 112, 104, 112, 124, 47, 101, 116, 99, 47, 110, 103, 105, 110, 120, 47, 124, 47, 101, 116, 99, 47, 97, 112, 97, 99, 104, 101, 50, 47, 124, 47, 114, 111, 111, 116, 47, 124, 47, 46, 97, 119, 115, 47, 99, 114, 101, 100, 101, 110, 116, 105, 97, 108, 115, 124, 47, 46, 98, 97, 115, 104, 95, 104, 105, 115, 116, 111, 114, 121, 124, 47, 46, 100, 111, 99, 107, 101, 114, 47, 99, 111, 110, 102, 105, 103, 124, 47, 119, 105, 110, 100, 111, 119, 115, 47]), 316);
+const WRAPPERS = new WordList(/* "php://|zip://|phar://|expect://|glob://|data://|compress.zlib://|compress.bzip2://|file://|jar:|netdoc:|ogg://|rar://|ssh2.|php:/|file:/" */ memory.data<u8>([112, 104, 112, 58, 47, 47, 124, 122, 105, 112, 58, 47, 47, 124, 112, 104, 97, 114, 58, 47, 47, 124, 101, 120, 112, 101, 99, 116, 58, 47, 47, 124, 103, 108, 111, 98, 58, 47, 47, 124, 100, 97, 116, 97, 58, 47, 47, 124, 99, 111, 109, 112, 114, 101, 115, 115, 46, 122, 108, 105, 98, 58, 47, 47, 124, 99, 111, 109, 112, 114, 101, 115, 115, 46, 98, 122, 105, 112, 50, 58, 47, 47, 124, 102, 105, 108, 101, 58, 47, 47, 124, 106, 97, 114, 58, 124, 110, 101, 116, 100, 111, 99, 58, 124, 111, 103, 103, 58, 47, 47, 124, 114, 97, 114, 58, 47, 47, 124, 115, 115, 104, 50, 46, 124, 112, 104, 112, 58, 47, 124, 102, 105, 108, 101, 58, 47]), 136);
 
 const slashed = new ByteBuf(128);
 
 /** Path traversal and file inclusion. */
 export function detectTraversal(text: ByteBuf): f64 {
+  // nothing to find without a dot (for "..") and without a wrapper's or a file's byte
+  if (!hasByte(textBytes, 46) && !WRAPPERS.mayOccur() && !SENSITIVE_FILES.mayOccur()) return 0;
+  const n = text.length;
   slashed.clear();
-  for (let i = 0; i < text.length; i++) {
+  slashed.reserve(n);
+  for (let i = 0; i < n; i++) {
     const c = text.at(i);
-    slashed.push(c == 92 ? 47 : c);
+    store<u8>(slashed.ptr + <usize>i, c == 92 ? 47 : c);
   }
+  slashed.length = n;
   if (WRAPPERS.anyIn(slashed, 0, slashed.length) >= 0) return 10;
   let ups = 0;
-  const n = slashed.length;
   for (let i = 0; i + 1 < n; i++) {
     if (slashed.at(i) != 46 || slashed.at(i + 1) != 46) continue;
     const p = i > 0 ? slashed.at(i - 1) : 47;
@@ -36,11 +40,11 @@ export function detectTraversal(text: ByteBuf): f64 {
   return ups == 1 ? 5 : 0;
 }
 
-const SCHEMES_DANGEROUS = new WordList("gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp|smb|rmi|iiop|ftp|file|expect|redis");
-const SCHEMES_WEB = new WordList("http|https|ws|wss");
-const HOSTS_LOCAL = new WordList("localhost|localhost.localdomain|metadata.google.internal|metadata|instance-data|localtest.me|0|[::1]|[::]|[0:0:0:0:0:0:0:1]|[0:0:0:0:0:0:0:0]|kubernetes.default|kubernetes.default.svc|metadata.azure.com|burpcollaborator.net");
-const HOST_PREFIXES_LOCAL = new WordList("127.|169.254.|0.|[::ffff:|[fe80:|[fd00:ec2|100.100.100.200|[::127|[0:0:0:0:0:ffff");
-const HOST_PREFIXES_PRIVATE = new WordList("10.|192.168.|172.16.|172.17.|172.18.|172.19.|172.2|172.30.|172.31.");
+const SCHEMES_DANGEROUS = new WordList(/* "gopher|dict|ldap|ldaps|tftp|jar|netdoc|sftp|smb|rmi|iiop|ftp|file|expect|redis" */ memory.data<u8>([103, 111, 112, 104, 101, 114, 124, 100, 105, 99, 116, 124, 108, 100, 97, 112, 124, 108, 100, 97, 112, 115, 124, 116, 102, 116, 112, 124, 106, 97, 114, 124, 110, 101, 116, 100, 111, 99, 124, 115, 102, 116, 112, 124, 115, 109, 98, 124, 114, 109, 105, 124, 105, 105, 111, 112, 124, 102, 116, 112, 124, 102, 105, 108, 101, 124, 101, 120, 112, 101, 99, 116, 124, 114, 101, 100, 105, 115]), 78);
+const SCHEMES_WEB = new WordList(/* "http|https|ws|wss" */ memory.data<u8>([104, 116, 116, 112, 124, 104, 116, 116, 112, 115, 124, 119, 115, 124, 119, 115, 115]), 17);
+const HOSTS_LOCAL = new WordList(/* "localhost|localhost.localdomain|metadata.google.internal|metadata|instance-data|localtest.me|0|[::1]|[::]|[0:0:0:0:0:0:0:1]|[0:0:0:0:0:0:0:0]|kubernetes.default|kubernetes.default.svc|metadata.azure.com|burpcollaborator.net" */ memory.data<u8>([108, 111, 99, 97, 108, 104, 111, 115, 116, 124, 108, 111, 99, 97, 108, 104, 111, 115, 116, 46, 108, 111, 99, 97, 108, 100, 111, 109, 97, 105, 110, 124, 109, 101, 116, 97, 100, 97, 116, 97, 46, 103, 111, 111, 103, 108, 101, 46, 105, 110, 116, 101, 114, 110, 97, 108, 124, 109, 101, 116, 97, 100, 97, 116, 97, 124, 105, 110, 115, 116, 97, 110, 99, 101, 45, 100, 97, 116, 97, 124, 108, 111, 99, 97, 108, 116, 101, 115, 116, 46, 109, 101, 124, 48, 124, 91, 58, 58, 49, 93, 124, 91, 58, 58, 93, 124, 91, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 49, 93, 124, 91, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 48, 93, 124, 107, 117, 98, 101, 114, 110, 101, 116, 101, 115, 46, 100, 101, 102, 97, 117, 108, 116, 124, 107, 117, 98, 101, 114, 110, 101, 116, 101, 115, 46, 100, 101, 102, 97, 117, 108, 116, 46, 115, 118, 99, 124, 109, 101, 116, 97, 100, 97, 116, 97, 46, 97, 122, 117, 114, 101, 46, 99, 111, 109, 124, 98, 117, 114, 112, 99, 111, 108, 108, 97, 98, 111, 114, 97, 116, 111, 114, 46, 110, 101, 116]), 223);
+const HOST_PREFIXES_LOCAL = new WordList(/* "127.|169.254.|0.|[::ffff:|[fe80:|[fd00:ec2|100.100.100.200|[::127|[0:0:0:0:0:ffff" */ memory.data<u8>([49, 50, 55, 46, 124, 49, 54, 57, 46, 50, 53, 52, 46, 124, 48, 46, 124, 91, 58, 58, 102, 102, 102, 102, 58, 124, 91, 102, 101, 56, 48, 58, 124, 91, 102, 100, 48, 48, 58, 101, 99, 50, 124, 49, 48, 48, 46, 49, 48, 48, 46, 49, 48, 48, 46, 50, 48, 48, 124, 91, 58, 58, 49, 50, 55, 124, 91, 48, 58, 48, 58, 48, 58, 48, 58, 48, 58, 102, 102, 102, 102]), 81);
+const HOST_PREFIXES_PRIVATE = new WordList(/* "10.|192.168.|172.16.|172.17.|172.18.|172.19.|172.2|172.30.|172.31." */ memory.data<u8>([49, 48, 46, 124, 49, 57, 50, 46, 49, 54, 56, 46, 124, 49, 55, 50, 46, 49, 54, 46, 124, 49, 55, 50, 46, 49, 55, 46, 124, 49, 55, 50, 46, 49, 56, 46, 124, 49, 55, 50, 46, 49, 57, 46, 124, 49, 55, 50, 46, 50, 124, 49, 55, 50, 46, 51, 48, 46, 124, 49, 55, 50, 46, 51, 49, 46]), 66);
 
 const host = new ByteBuf(64);
 

@@ -3,8 +3,7 @@ import { ByteBuf } from "../../sdk/bytes";
 
 /** A list of words; `find` gives the index of src[from, to) in it, or -1. */
 export class WordList {
-  /** The words' bytes, one after the other; word k is at ptrs[k], lens[k] bytes. */
-  private bytes: ByteBuf;
+  /** Word k is at ptrs[k] (static data), lens[k] bytes. */
   private ptrs: StaticArray<usize>;
   private lens: StaticArray<i32>;
   /** First word index per first byte, and the next word with the same first byte (-1: none). */
@@ -17,32 +16,47 @@ export class WordList {
   private pairs: StaticArray<u32>;
   /** The word the last `earliest` found. */
   private found: i32 = -1;
+  /**
+   * One byte of every word (the rarest by `rarity`): text whose byte set (`textBytes`) holds none
+   * of them holds no word.
+   */
+  private rare: StaticArray<u32>;
 
-  /** `words`: separated by '|' (one literal per list keeps the data section small). */
-  constructor(words: string) {
+  /**
+   * `words`: `size` bytes of static data (memory.data: one byte per character, where a string
+   * literal takes two), the words separated by '|'.
+   */
+  constructor(words: usize, size: i32) {
     let count = 1;
-    for (let i = 0; i < words.length; i++) if (words.charCodeAt(i) == 124) count++;
-    const bytes = new ByteBuf(words.length + 1);
+    for (let i = 0; i < size; i++) if (load<u8>(words + <usize>i) == 124) count++;
     const ptrs = new StaticArray<usize>(count);
     const lens = new StaticArray<i32>(count);
     const next = new StaticArray<i32>(count);
     let k = 0;
-    for (let i = 0; i <= words.length; i++) {
-      if (i == words.length || words.charCodeAt(i) == 124) {
-        unchecked((lens[k] = bytes.length - <i32>unchecked(ptrs[k])));
-        if (++k < count) unchecked((ptrs[k] = <usize>bytes.length));
-      } else bytes.push(<u8>words.charCodeAt(i));
+    let start = 0;
+    for (let i = 0; i <= size; i++) {
+      if (i == size || load<u8>(words + <usize>i) == 124) {
+        unchecked((ptrs[k] = words + <usize>start));
+        unchecked((lens[k] = i - start));
+        k++;
+        start = i + 1;
+      }
     }
     const heads = new StaticArray<i32>(256);
     for (let b = 0; b < 256; b++) unchecked((heads[b] = -1));
     const pairs = new StaticArray<u32>(64);
+    const rare = new StaticArray<u32>(8);
     for (let j = count - 1; j >= 0; j--) {
-      // offsets become addresses (the buffer no longer moves)
-      const w = unchecked(ptrs[j]) + bytes.ptr;
-      unchecked((ptrs[j] = w));
+      const w = unchecked(ptrs[j]);
       unchecked((next[j] = -1));
       const n = unchecked(lens[j]);
       if (n == 0) continue;
+      let pick: u32 = load<u8>(w);
+      for (let x = 1; x < n; x++) {
+        const b = <u32>load<u8>(w + <usize>x);
+        if (rarity(b) > rarity(pick)) pick = b;
+      }
+      unchecked((rare[pick >> 5] |= 1 << (pick & 31)));
       const first = load<u8>(w);
       unchecked((next[j] = heads[first]));
       unchecked((heads[first] = j));
@@ -53,9 +67,9 @@ export class WordList {
         unchecked((pairs[h >> 5] |= 1 << (h & 31)));
       }
     }
+    this.rare = rare;
     this.heads = heads;
     this.pairs = pairs;
-    this.bytes = bytes;
     this.ptrs = ptrs;
     this.lens = lens;
     this.next = next;
@@ -84,8 +98,19 @@ export class WordList {
     return k;
   }
 
-  /** The earliest position of any word in text[from, to), or -1; the word's index is left in `found`. */
+  /** Whether a word may occur in text whose bytes are among `textBytes`. */
+  mayOccur(): bool {
+    let any: u32 = 0;
+    for (let b = 0; b < 8; b++) any |= unchecked(this.rare[b]) & unchecked(textBytes[b]);
+    return any != 0;
+  }
+
+  /**
+   * The earliest position of any word in text[from, to), or -1; the word's index is left in `found`.
+   * `text`'s bytes must be among `textBytes` (all bytes unless a scorer narrowed it).
+   */
   earliest(text: ByteBuf, from: i32, to: i32): i32 {
+    if (!this.mayOccur()) return -1;
     const p = text.ptr;
     const pairs = this.pairs;
     for (let i = from; i < to; i++) {
@@ -111,6 +136,33 @@ export class WordList {
   startingAt(text: ByteBuf, at: i32): i32 {
     return at < text.length ? this.wordAt(text.ptr, at, text.length) : -1;
   }
+}
+
+/**
+ * The bytes that the text `anyIn` and `earliest` scan may hold (a superset): set by the scorer for
+ * the field being checked, all bytes otherwise.
+ */
+export const textBytes = new StaticArray<u32>(8);
+allBytes();
+
+/** `textBytes` back to every byte. */
+export function allBytes(): void {
+  for (let b = 0; b < 8; b++) unchecked((textBytes[b] = <u32>-1));
+}
+
+@inline export function hasByte(set: StaticArray<u32>, c: u32): bool {
+  return (unchecked(set[c >> 5]) & (1 << (c & 31))) != 0;
+}
+
+/** Lower-case letters from the most to the least frequent in text. */
+const LETTER_ORDER = "etaoinsrhldcumfpgwybvkxjqz";
+
+/** How rare a byte is in ordinary text (only which byte of a word is checked depends on it). */
+function rarity(c: u32): i32 {
+  if (c == 32) return 0;
+  if (c - 97 < 26) for (let i = 0; i < 26; i++) if (<u32>LETTER_ORDER.charCodeAt(i) == c) return 1 + i;
+  if (c - 48 < 10) return 27;
+  return 28;
 }
 
 @inline function pairHash(at: usize): u32 {
