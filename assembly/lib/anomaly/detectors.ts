@@ -3,7 +3,7 @@
 // 10 when the grammar is unmistakable, less when it needs company (the learned model or
 // another detector) to reach a threshold.
 import { ByteBuf } from "../../sdk/bytes";
-import { indexOfBytes, isAlpha, isDigit, isWordChar, WordList } from "./words";
+import { hasByte, indexOfBytes, isAlpha, isDigit, isWordChar, textBytes, WordList } from "./words";
 
 const TAGS_ACTIVE = new WordList(/* "iframe|object|embed|svg|math|base|link|meta|style|frameset|frame|applet|xml|isindex|template|portal|form|animate|set|handler|xss|image|video|audio|marquee|body|img|input|details|select|textarea|button|a|div|keygen|source|track|bgsound|layer|ilayer|listener|html" */ memory.data<u8>([105, 102, 114, 97, 109, 101, 124, 111, 98, 106, 101, 99, 116, 124, 101, 109, 98, 101, 100, 124, 115, 118, 103, 124, 109, 97, 116, 104, 124, 98, 97, 115, 101, 124, 108, 105, 110, 107, 124, 109, 101, 116, 97, 124, 115, 116, 121, 108, 101, 124, 102, 114, 97, 109, 101, 115, 101, 116, 124, 102, 114, 97, 109, 101, 124, 97, 112, 112, 108, 101, 116, 124, 120, 109, 108, 124, 105, 115, 105, 110, 100, 101, 120, 124, 116, 101, 109, 112, 108, 97, 116, 101, 124, 112, 111, 114, 116, 97, 108, 124, 102, 111, 114, 109, 124, 97, 110, 105, 109, 97, 116, 101, 124, 115, 101, 116, 124, 104, 97, 110, 100, 108, 101, 114, 124, 120, 115, 115, 124, 105, 109, 97, 103, 101, 124, 118, 105, 100, 101, 111, 124, 97, 117, 100, 105, 111, 124, 109, 97, 114, 113, 117, 101, 101, 124, 98, 111, 100, 121, 124, 105, 109, 103, 124, 105, 110, 112, 117, 116, 124, 100, 101, 116, 97, 105, 108, 115, 124, 115, 101, 108, 101, 99, 116, 124, 116, 101, 120, 116, 97, 114, 101, 97, 124, 98, 117, 116, 116, 111, 110, 124, 97, 124, 100, 105, 118, 124, 107, 101, 121, 103, 101, 110, 124, 115, 111, 117, 114, 99, 101, 124, 116, 114, 97, 99, 107, 124, 98, 103, 115, 111, 117, 110, 100, 124, 108, 97, 121, 101, 114, 124, 105, 108, 97, 121, 101, 114, 124, 108, 105, 115, 116, 101, 110, 101, 114, 124, 104, 116, 109, 108]), 261);
 /** Tags in TAGS_ACTIVE from this index on are harmless without an event handler or a script URL. */
@@ -179,6 +179,8 @@ function pairAt(text: ByteBuf, from: i32, a: u8, b: u8): i32 {
 
 export function detectTemplate(text: ByteBuf): f64 {
   if (TEMPLATE_MARKERS.anyIn(text, 0, text.length) >= 0) return 10;
+  // every opening below has '{', '%' or '['
+  if (!hasByte(textBytes, 123) && !hasByte(textBytes, 37) && !hasByte(textBytes, 91)) return 0;
   let points: f64 = 0;
   const n = text.length;
   for (let i = 0; i + 1 < n; i++) {

@@ -49,15 +49,14 @@ export function valueFeatures(v: ByteBuf, out: ValueFeatures): void {
     const k = unchecked(counts[c]);
     if (k == 0) unchecked((distinctBytes[distinct++] = <u8>c));
     unchecked((counts[c] = k + 1));
-    classes |= (<u64>1) << <u64>classBit(c);
     h = (h ^ c) * 16777619;
   }
-  out.classes = classes;
   out.hash = h;
-  // distinct counts, sorted high to low (insertion sort: few distinct bytes in a value); the
-  // counts go back to zero on the way
+  // the classes of the distinct bytes; their counts, sorted high to low (insertion sort: few
+  // distinct bytes in a value); the counts go back to zero on the way
   for (let d = 0; d < distinct; d++) {
     const b = <i32>unchecked(distinctBytes[d]);
+    classes |= (<u64>1) << <u64>classBit(<u32>b);
     const k = unchecked(counts[b]);
     unchecked((counts[b] = 0));
     let j = d;
@@ -67,6 +66,7 @@ export function valueFeatures(v: ByteBuf, out: ValueFeatures): void {
     }
     unchecked((ranked[j] = k));
   }
+  out.classes = classes;
   for (let i = 0; i < ICD_BINS; i++) unchecked((out.bins[i] = 0));
   let bin = 0;
   for (let r = 0; r < distinct; r++) {
