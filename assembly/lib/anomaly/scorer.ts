@@ -235,7 +235,7 @@ export class Scorer {
     decodeValue(d);
     foldValue(d, this.folded);
     // lowered and compact are never longer than their sources: written in place; the bytes of
-    // the decoded text (rawBytes) and of the folded one (textBytes) noted on the way
+    // the decoded text noted on the way (rawBytes)
     const raw = this.rawBytes;
     for (let b = 0; b < 8; b++) unchecked((raw[b] = 0));
     const l = this.lowered;
@@ -252,16 +252,21 @@ export class Scorer {
     const c = this.compact;
     c.clear();
     c.reserve(folded.length);
-    for (let b = 0; b < 8; b++) unchecked((textBytes[b] = 0));
     m = 0;
     for (let i = 0; i < folded.length; i++) {
       const b = folded.at(i);
-      unchecked((textBytes[b >> 5] |= 1 << (b & 31)));
       if (b != 32) store<u8>(c.ptr + <usize>(m++), b);
     }
     c.length = m;
-    // detectTraversal scans the folded text with '\' as '/'
-    if (hasByte(textBytes, 92)) unchecked((textBytes[1] |= 1 << 15));
+    // The folded text's bytes, from the decoded text's (a superset is enough: a byte that is
+    // not there only lets a scan be skipped): controls and DEL gone, whitespace and NBSP (C2 A0)
+    // as space, A-Z as a-z; and '/' for '\' (detectTraversal reads '\' as '/').
+    const upper: u32 = 0x07fffffe;
+    unchecked((textBytes[0] = 0));
+    unchecked((textBytes[1] = raw[1] | ((raw[0] & 0x3e00) != 0 || hasByte(raw, 0xc2) ? 1 : 0) | (hasByte(raw, 92) ? 1 << 15 : 0)));
+    unchecked((textBytes[2] = raw[2] & ~upper));
+    unchecked((textBytes[3] = (raw[3] | (raw[2] & upper)) & 0x7fffffff));
+    for (let b = 4; b < 8; b++) unchecked((textBytes[b] = raw[b]));
   }
 
   private observe(f: Field): Observed {

@@ -63,8 +63,11 @@ class Tokens {
   types: StaticArray<u8> = new StaticArray<u8>(MAX_TOKENS);
   ids: StaticArray<i16> = new StaticArray<i16>(MAX_TOKENS);
   count: i32 = 0;
+  /** A token rulesOf looks at was read (without one, no rule can fire). */
+  triggered: bool = false;
 
   @inline add(type: u8, id: i32): void {
+    if (type == T_UNION || type == T_SEMI || type == T_LOGIC || type == T_FUNCTION || type == T_KEYWORD || type == T_STATEMENT || type == T_COMMENT || type == T_CLOSE) this.triggered = true;
     if (this.count >= MAX_TOKENS) return;
     unchecked((this.types[this.count] = type));
     unchecked((this.ids[this.count] = <i16>id));
@@ -103,6 +106,7 @@ function nextNonSpace(text: ByteBuf, from: i32): i32 {
 /** Tokenizes text; `quote` (0, 39, 34): the text continues a literal opened with that quote. */
 function tokenize(text: ByteBuf, quote: u8): void {
   tokens.count = 0;
+  tokens.triggered = false;
   let i = 0;
   if (quote != 0) {
     const end = stringEnd(text, 0, quote);
@@ -316,15 +320,15 @@ export function detectSql(text: ByteBuf, out: SqlResult): void {
   out.rule = 0;
   out.fingerprint.clear();
   tokenize(text, 0);
-  rulesOf(false, out);
+  if (tokens.triggered) rulesOf(false, out);
   if (out.points >= 10) return;
   if (text.indexOf(39) >= 0) {
     tokenize(text, 39);
-    rulesOf(true, out);
+    if (tokens.triggered) rulesOf(true, out);
     if (out.points >= 10) return;
   }
   if (text.indexOf(34) >= 0) {
     tokenize(text, 34);
-    rulesOf(true, out);
+    if (tokens.triggered) rulesOf(true, out);
   }
 }
