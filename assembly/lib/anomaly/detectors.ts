@@ -32,7 +32,7 @@ export function detectXss(text: ByteBuf, compact: ByteBuf): f64 {
     if (handlerAfter(text, j)) return 10;
   }
   if (SCHEMES_SCRIPT.anyIn(compact, 0, compact.length) >= 0) return 10;
-  if (indexOfBytes(text, EXPRESSION, 0, n) >= 0 && text.indexOf(58) >= 0) points = points < 8 ? 8 : points;
+  if (hasByte(textBytes, 40) && indexOfBytes(text, EXPRESSION, 0, n) >= 0 && text.indexOf(58) >= 0) points = points < 8 ? 8 : points;
   const sink = JS_SINKS.earliest(text, 0, n);
   if (sink >= 0) {
     const broken = quoteBreakBefore(text, sink);
@@ -132,10 +132,12 @@ const IFS = ByteBuf.fromString("${ifs");
 const DEV_TCP = ByteBuf.fromString("/dev/tcp/");
 const SHELLSHOCK = ByteBuf.fromString("() {");
 
-export function detectShell(text: ByteBuf): f64 {
+/** `bytes`: the bytes of `text` (or more). */
+export function detectShell(text: ByteBuf, bytes: StaticArray<u32>): f64 {
   const n = text.length;
-  if (indexOfBytes(text, SHELLSHOCK, 0, n) >= 0 || indexOfBytes(text, DEV_TCP, 0, n) >= 0) return 10;
-  let points: f64 = indexOfBytes(text, IFS, 0, n) >= 0 ? 8 : 0;
+  if (hasByte(bytes, 40) && indexOfBytes(text, SHELLSHOCK, 0, n) >= 0) return 10;
+  if (hasByte(bytes, 47) && indexOfBytes(text, DEV_TCP, 0, n) >= 0) return 10;
+  let points: f64 = hasByte(bytes, 36) && indexOfBytes(text, IFS, 0, n) >= 0 ? 8 : 0;
   for (let i = 0; i < n; i++) {
     const c = text.at(i);
     let start = -1;

@@ -292,7 +292,7 @@ export class Scorer {
       // a detector is skipped where the field lacks every byte it needs (it would give 0)
       const raw = this.rawBytes;
       if (hasByte(raw, 59) || hasByte(raw, 124) || hasByte(raw, 38) || hasByte(raw, 10) || hasByte(raw, 96) || hasByte(raw, 36) || hasByte(raw, 40) || hasByte(raw, 47)) {
-        record(out, D_CMDI, detectShell(this.lowered), "cmdi", null, f.name);
+        record(out, D_CMDI, detectShell(this.lowered, raw), "cmdi", null, f.name);
       }
       record(out, D_SSTI, detectTemplate(text), "ssti", null, f.name);
       record(out, D_TRAVERSAL, detectTraversal(text), "traversal", null, f.name);

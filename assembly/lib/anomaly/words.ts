@@ -99,7 +99,7 @@ export class WordList {
   }
 
   /** Whether a word may occur in text whose bytes are among `textBytes`. */
-  mayOccur(): bool {
+  @inline mayOccur(): bool {
     let any: u32 = 0;
     for (let b = 0; b < 8; b++) any |= unchecked(this.rare[b]) & unchecked(textBytes[b]);
     return any != 0;
