@@ -112,12 +112,14 @@ class AnomalyStream extends HttpContext {
     }
     if (config.mode == AnomalyMode.Off) return HeadersStatus.Continue;
     if (!getHeaderPairs(MapType.HttpRequestHeaders, headerPairs)) headerPairs.clear();
-    scorer.readHeaders(headerPairs);
     if (endOfStream) {
+      scorer.readHeaders(headerPairs);
       const denied = this.finish(root, config, true);
       return denied ? HeadersStatus.StopIteration : HeadersStatus.Continue;
     }
+    // a body follows: the headers are read with it (finishWithBody); here only for enforce's early check
     if (config.mode == AnomalyMode.Enforce) {
+      scorer.readHeaders(headerPairs);
       scorer.score(config.workload, null, result);
       if (result.detectorScore >= config.threshold) {
         this.report(root, config, true, false);
