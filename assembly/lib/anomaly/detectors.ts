@@ -18,7 +18,8 @@ const EXPRESSION = ByteBuf.fromString("expression(");
 export function detectXss(text: ByteBuf, compact: ByteBuf): f64 {
   let points: f64 = 0;
   const n = text.length;
-  for (let i = 0; i + 1 < n; i++) {
+  // tags: only where there is a '<'
+  for (let i = 0; hasByte(textBytes, 60) && i + 1 < n; i++) {
     if (text.at(i) != 60) continue;
     let j = i + 1;
     if (text.at(j) == 47) j++;
@@ -326,7 +327,8 @@ export function detectNoSqlName(name: ByteBuf): f64 {
 
 export function detectNoSqlValue(text: ByteBuf): f64 {
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  // operators: only where there is a '$'
+  for (let i = 0; hasByte(textBytes, 36) && i < n; i++) {
     if (text.at(i) != 36 || !operatorAt(text, i)) continue;
     const p = i > 0 ? text.at(i - 1) : 0;
     if (p == 123 || p == 34 || p == 39 || p == 91 || p == 32 || i == 0) return 10;

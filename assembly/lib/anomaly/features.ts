@@ -91,11 +91,14 @@ function shapeOf(v: ByteBuf, out: ByteBuf): void {
     else s = <u8>c;
     if ((s == 97 || s == 48) && s == last) continue;
     last = s;
-    if (out.length >= MAX_SHAPE) {
-      out.push(126);
+    // at most MAX_SHAPE + 1 bytes: the buffer's capacity (ValueFeatures)
+    const at = out.length;
+    out.length = at + 1;
+    if (at >= MAX_SHAPE) {
+      store<u8>(out.ptr + <usize>at, 126);
       return;
     }
-    out.push(s);
+    store<u8>(out.ptr + <usize>at, s);
   }
 }
 

@@ -5,7 +5,7 @@
 // break, dangerous functions, schema probes. Ordinary prose tokenizes to barewords and never
 // forms those shapes ("union station", "drop table lamp", "select the size").
 import { ByteBuf } from "../../sdk/bytes";
-import { isAlpha, isDigit, isWordChar, WordList } from "./words";
+import { hasByte, isAlpha, isDigit, isWordChar, textBytes, WordList } from "./words";
 
 // Token classes
 const T_STRING: u8 = 115; // s
@@ -322,12 +322,13 @@ export function detectSql(text: ByteBuf, out: SqlResult): void {
   tokenize(text, 0);
   if (tokens.triggered) rulesOf(false, out);
   if (out.points >= 10) return;
-  if (text.indexOf(39) >= 0) {
+  // (textBytes: a quote that is not among them is not in the text)
+  if (hasByte(textBytes, 39) && text.indexOf(39) >= 0) {
     tokenize(text, 39);
     if (tokens.triggered) rulesOf(true, out);
     if (out.points >= 10) return;
   }
-  if (text.indexOf(34) >= 0) {
+  if (hasByte(textBytes, 34) && text.indexOf(34) >= 0) {
     tokenize(text, 34);
     if (tokens.triggered) rulesOf(true, out);
   }
