@@ -229,10 +229,23 @@ export class Scorer {
   }
 
   private decode(f: Field): void {
+    // one pass: the copy, '+' as space where it means one, and whether a byte that starts an
+    // escape, an entity or an overlong/full-width form is there (else decoding changes nothing)
     const d = this.decoded;
-    d.set(f.value.ptr, f.value.length);
-    if (f.plusIsSpace) for (let i = 0; i < d.length; i++) if (d.at(i) == 43) store<u8>(d.ptr + <usize>i, 32);
-    decodeValue(d);
+    const v = f.value;
+    const n = v.length;
+    d.clear();
+    d.reserve(n);
+    const plus = f.plusIsSpace;
+    let escapes = false;
+    for (let i = 0; i < n; i++) {
+      let c = load<u8>(v.ptr + <usize>i);
+      if (c == 43 && plus) c = 32;
+      if (c == 37 || c == 92 || c == 38 || c >= 0xc0) escapes = true;
+      store<u8>(d.ptr + <usize>i, c);
+    }
+    d.length = n;
+    if (escapes) decodeValue(d);
     foldValue(d, this.folded);
     // lowered and compact are never longer than their sources: written in place; the bytes of
     // the decoded text noted on the way (rawBytes)
