@@ -21,6 +21,8 @@ export class WordList {
    * of them holds no word.
    */
   private rare: StaticArray<u32>;
+  /** Per word, the classes of its bytes (`byteClass`). */
+  private sigs: StaticArray<u32>;
 
   /**
    * `words`: `size` bytes of static data (memory.data: one byte per character, where a string
@@ -46,11 +48,15 @@ export class WordList {
     for (let b = 0; b < 256; b++) unchecked((heads[b] = -1));
     const pairs = new StaticArray<u32>(64);
     const rare = new StaticArray<u32>(8);
+    const sigs = new StaticArray<u32>(count);
     for (let j = count - 1; j >= 0; j--) {
       const w = unchecked(ptrs[j]);
       unchecked((next[j] = -1));
       const n = unchecked(lens[j]);
       if (n == 0) continue;
+      let sig: u32 = 0;
+      for (let x = 0; x < n; x++) sig |= byteClass(load<u8>(w + <usize>x));
+      unchecked((sigs[j] = sig));
       let pick: u32 = load<u8>(w);
       for (let x = 1; x < n; x++) {
         const b = <u32>load<u8>(w + <usize>x);
@@ -68,6 +74,7 @@ export class WordList {
       }
     }
     this.rare = rare;
+    this.sigs = sigs;
     this.heads = heads;
     this.pairs = pairs;
     this.ptrs = ptrs;
@@ -99,10 +106,15 @@ export class WordList {
   }
 
   /** Whether a word may occur in text whose bytes are among `textBytes`. */
-  @inline mayOccur(): bool {
+  mayOccur(): bool {
     let any: u32 = 0;
     for (let b = 0; b < 8; b++) any |= unchecked(this.rare[b]) & unchecked(textBytes[b]);
-    return any != 0;
+    if (any == 0) return false;
+    // every byte of some word there (by byte classes: `byteClass`)
+    const t = textClasses();
+    const sigs = this.sigs;
+    for (let k = 0; k < sigs.length; k++) if ((unchecked(sigs[k]) & ~t) == 0) return true;
+    return false;
   }
 
   /**
@@ -152,6 +164,34 @@ export function allBytes(): void {
 
 @inline export function hasByte(set: StaticArray<u32>, c: u32): bool {
   return (unchecked(set[c >> 5]) & (1 << (c & 31))) != 0;
+}
+
+/** A byte's class bit: a-z one each, then digits, '.', '(', ':', '/', and every other byte. */
+function byteClass(c: u32): u32 {
+  if (c - 97 < 26) return 1 << (c - 97);
+  if (c - 48 < 10) return 1 << 26;
+  if (c == 46) return 1 << 27;
+  if (c == 40) return 1 << 28;
+  if (c == 58) return 1 << 29;
+  if (c == 47) return 1 << 30;
+  return 1 << 31;
+}
+
+/** The byte classes of `textBytes` (byteClass of each byte in it, or'ed). */
+function textClasses(): u32 {
+  const t1 = unchecked(textBytes[1]);
+  const t3 = unchecked(textBytes[3]);
+  let out = (t3 >> 1) & 0x3ffffff;
+  if ((t1 & 0x03ff0000) != 0) out |= 1 << 26;
+  if ((t1 & (1 << 14)) != 0) out |= 1 << 27;
+  if ((t1 & (1 << 8)) != 0) out |= 1 << 28;
+  if ((t1 & (1 << 26)) != 0) out |= 1 << 29;
+  if ((t1 & (1 << 15)) != 0) out |= 1 << 30;
+  const known1: u32 = 0x03ff0000 | (1 << 14) | (1 << 8) | (1 << 26) | (1 << 15);
+  let other = unchecked(textBytes[0]) | (t1 & ~known1) | unchecked(textBytes[2]) | (t3 & ~(0x3ffffff << 1));
+  for (let b = 4; b < 8; b++) other |= unchecked(textBytes[b]);
+  if (other != 0) out |= 1 << 31;
+  return out;
 }
 
 /** Lower-case letters from the most to the least frequent in text. */
