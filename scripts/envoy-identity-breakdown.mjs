@@ -57,7 +57,7 @@ const off = {
   'one-write': (s) => patch(s, WRITE_RULE, ''),
   'no-counter': (s) => patch(s, COUNTER, ''),
   'no-san': (s) => patch(s, SAN, 'request.principal.appendString("spiffe://cluster.local/ns/shop/sa/frontend");'),
-  'no-source': (s) => patch(s, SOURCE, 'request.sourceIp.version = 0;'),
+  'no-source': (s) => patch(s, SOURCE, 'if (false) readAddressIp(SOURCE_ADDRESS, request.sourceIp);'),
   'no-port': (s) => patch(s, PORT, 'request.port = 8080;'),
   'no-pairs': (s) => patch(s, PAIRS, 'const removed = 0; request.method.set(GET.ptr, GET.length); rawPath.set(BENCH_PATH.ptr, BENCH_PATH.length); ' +
     'request.pathError = normalizePath(rawPath.ptr, rawPath.length, request.path);')
