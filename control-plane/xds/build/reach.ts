@@ -3,6 +3,11 @@
 // clusters, endpoints and routes for these only (like an Istio Sidecar's egress hosts); any other
 // in-mesh host goes to passthrough, where the destination denies it anyway.
 // Destination sets are bitsets over the inventory, one per segment, OR-ed per caller.
+// Which segments admit an identity is looked up in an inverted index built once per compiled
+// policy (exact identities, namespaces and principal prefixes by key), answering exactly
+// what SourceSet.admits answers (a test compares both), and memoized per identity: asking every
+// segment's SourceSet for each of 1,000 sidecars was most of a policy edit's rebuild.
+import { kubernetesNamespace, parseSpiffeId } from '../../canon/spiffe.js';
 import type { CompiledPolicy, CompiledSegment, CompiledWorkload } from '../../policy/compiled.js';
 
 interface ReachIndex {
@@ -12,6 +17,47 @@ interface ReachIndex {
 }
 
 const indexes = new WeakMap<CompiledPolicy, ReachIndex>();
+
+interface AdmissionIndex {
+  /** Segment positions (in policy.segments) by exact identity. */
+  readonly byIdentity: ReadonlyMap<string, readonly number[]>;
+  /** Segment positions by `<trust domain> <namespace>`. */
+  readonly byNamespace: ReadonlyMap<string, readonly number[]>;
+  /** Segment positions by principal prefix (a policy has few distinct prefixes, reused by many segments). */
+  readonly byPrefix: ReadonlyMap<string, readonly number[]>;
+  /** The trust domains that namespace entries are for. */
+  readonly trustDomains: readonly string[];
+  readonly memo: Map<string, readonly CompiledSegment[]>;
+}
+
+const admissionIndexes = new WeakMap<CompiledPolicy, AdmissionIndex>();
+
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function admissionIndexOf(policy: CompiledPolicy): AdmissionIndex {
+  let index = admissionIndexes.get(policy);
+  if (index) return index;
+  const byIdentity = new Map<string, number[]>();
+  const byNamespace = new Map<string, number[]>();
+  const byPrefix = new Map<string, number[]>();
+  const trustDomains = new Set<string>();
+  policy.segments.forEach((s, i) => {
+    const src = s.sources;
+    for (const id of src.identities) push(byIdentity, id, i);
+    for (const ns of src.namespaces) {
+      push(byNamespace, `${src.trustDomain} ${ns}`, i);
+      trustDomains.add(src.trustDomain);
+    }
+    for (const prefix of src.prefixes) push(byPrefix, prefix, i);
+  });
+  index = { byIdentity, byNamespace, byPrefix, trustDomains: [...trustDomains], memo: new Map() };
+  admissionIndexes.set(policy, index);
+  return index;
+}
 
 function bitset(size: number, indexes: Iterable<number>): Uint32Array {
   const bits = new Uint32Array((size + 31) >>> 5);
@@ -35,8 +81,29 @@ function indexOf(policy: CompiledPolicy): ReachIndex {
 }
 
 /** The segments whose sources admit `w`'s identity (SourceSet.admits, the engine's rule), in file order. */
-export function admittingSegments(policy: CompiledPolicy, w: CompiledWorkload): CompiledSegment[] {
-  return policy.segments.filter((s) => s.sources.admits(w.identity));
+export function admittingSegments(policy: CompiledPolicy, w: CompiledWorkload): readonly CompiledSegment[] {
+  return segmentsAdmitting(policy, w.identity);
+}
+
+/** The segments whose sources admit `identity`, in file order: `s.sources.admits(identity)` for each segment, by index. */
+export function segmentsAdmitting(policy: CompiledPolicy, identity: string): readonly CompiledSegment[] {
+  const index = admissionIndexOf(policy);
+  const memoized = index.memo.get(identity);
+  if (memoized) return memoized;
+  const found = new Set<number>(index.byIdentity.get(identity) ?? []);
+  const parsed = parseSpiffeId(identity);
+  if (parsed !== null) {
+    for (const [prefix, positions] of index.byPrefix) {
+      if (identity.startsWith(prefix)) for (const i of positions) found.add(i);
+    }
+    for (const td of index.trustDomains) {
+      const ns = kubernetesNamespace(parsed, td);
+      if (ns !== null) for (const i of index.byNamespace.get(`${td} ${ns}`) ?? []) found.add(i);
+    }
+  }
+  const segments = Object.freeze([...found].sort((a, b) => a - b).map((i) => policy.segments[i]!));
+  index.memo.set(identity, segments);
+  return segments;
 }
 
 /** The keys of the workloads every workload may call (unselected, under `defaults.inbound: allow`). */
