@@ -9,12 +9,16 @@ import type { CompileOrigin } from '../policy/compile.js';
 import type { CompiledPolicy } from '../policy/compiled.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import { readFailure } from '../policy/load.js';
+import { PolicySource } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
 import { PolicyLoader } from './policy-loader.js';
 
 export interface PolicyWatcherEvents {
-  /** `compiled` was compiled off this thread (the policy loader's worker). */
-  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], compiled: CompiledPolicy): void;
+  /**
+   * `compiled` was compiled off this thread (the policy loader's worker); `source` gives positions
+   * in the text it came from (without parsing it again here).
+   */
+  onPolicy(policy: Policy, origin: CompileOrigin, warnings: readonly Diagnostic[], compiled: CompiledPolicy, source: PolicySource): void;
   onRejected(errors: readonly Diagnostic[]): void;
 }
 
@@ -80,7 +84,7 @@ export class PolicyWatcher {
       this.events.onRejected(loaded.errors);
       return false;
     }
-    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.compiled);
+    this.events.onPolicy(loaded.policy, loaded.origin, loaded.warnings, loaded.compiled, PolicySource.positionsOf(text, this.file));
     return true;
   }
 }

@@ -43,9 +43,9 @@ async function watchPolicy(ctx: ServeContext, state: PolicyState): Promise<Polic
   const { logger, metrics, policies } = ctx;
   let rejected: readonly Diagnostic[] = [];
   const watcher = new PolicyWatcher(ctx.options.policyFile, {
-    onPolicy(policy, origin, warnings, loaded) {
+    onPolicy(policy, origin, warnings, loaded, source) {
       for (const w of warnings.slice(0, MAX_REPORTED_DIAGNOSTICS)) logger.warn({ event: 'policy_warning', diagnostic: formatDiagnostic(w) }, 'policy warning');
-      const compiled = policies.setPolicy(policy, origin, loaded);
+      const compiled = policies.setPolicy(policy, origin, loaded, source);
       metrics.setPolicy(compiled.name, compiled.version);
       if (state.loadedAt !== null) {
         metrics.reloads.inc();

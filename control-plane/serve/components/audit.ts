@@ -29,7 +29,8 @@ export interface AuditComponentOptions {
 async function underAudit(policy: CompiledPolicy, ctx: ServeContext): Promise<PolicyUnderAudit> {
   const parsed = ctx.policies.fileSource();
   if (parsed && parsed.source.file === policy.file) {
-    const { source } = parsed;
+    // A copy: the line index (or a positioned parse) that lookups build goes away with the audit.
+    const source = parsed.source.fresh();
     return {
       compiled: policy,
       fileWorkloads: parsed.policy.spec.workloads.map((w) => `${w.namespace}/${w.name}`),
