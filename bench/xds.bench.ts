@@ -359,7 +359,12 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
       await writeFile(file, next);
       const acked = await waitMeshguard(adminPort, ids, at, `meshguard, edit ${k}`);
       const cpu = cpuSeconds(server.pid) - cpuBefore;
-      const push = logged(server, 'xds_push', at);
+      // serve's log is buffered (flushed every 100 ms): the line may land just after the last ACK.
+      let push = logged(server, 'xds_push', at);
+      for (let tries = 0; push === null && tries < 20; tries++) {
+        await sleep(100);
+        push = logged(server, 'xds_push', at);
+      }
       const all = latest(acked) - at;
       const pushAt = measured(`edit ${k}: the xds_push log line`, push ? Date.parse(push.startedAt as string) : null);
       mg.all.push(all);
