@@ -144,32 +144,15 @@ export function filterConfigFor(
 }
 
 /** The identity filter's configuration: its inbound section, and the anomaly mode (with scoring off it reports allowed requests itself). */
-export interface IdentityFilterConfig {
-  version: string;
-  workload: string;
-  trustDomain: string;
-  quarantined: string[];
-  inbound: FilterConfig['inbound'];
-  anomaly: { mode: AnomalyMode };
-  telemetry?: FilterTelemetry;
-}
+export type IdentityFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'trustDomain' | 'quarantined' | 'inbound' | 'telemetry'> & {
+  anomaly: Pick<FilterConfig['anomaly'], 'mode'>;
+};
 
 /** The egress filter's configuration: its egress section, and this workload's identity (its own quarantine). */
-export interface EgressFilterConfig {
-  version: string;
-  workload: string;
-  identity: string;
-  quarantined: string[];
-  egress: FilterConfig['egress'];
-}
+export type EgressFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'identity' | 'quarantined' | 'egress'>;
 
 /** The anomaly filter's configuration: its anomaly section (with the model, when there is one). */
-export interface AnomalyFilterConfig {
-  version: string;
-  workload: string;
-  anomaly: FilterConfig['anomaly'];
-  telemetry?: FilterTelemetry;
-}
+export type AnomalyFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'anomaly' | 'telemetry'>;
 
 export type WasmFilterName = 'identity' | 'egress' | 'anomaly';
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, checkClient, type CheckClient, type ServeProcess, startServe } from '../helpers/serve.js';
+import { nextEvent } from './helpers/sse.js';
 
 const policy = (mode: 'monitor' | 'enforce') => `apiVersion: meshguard.io/v1alpha1
 kind: MeshPolicy
@@ -39,35 +40,11 @@ interface Live { decision: string; path: string; score: number | null; hits: str
 
 /** Opens /live/events, runs `act`, and collects decision events until `done` says enough. */
 async function liveDecisions(port: number, act: () => Promise<unknown>, done: (seen: Live[]) => boolean, timeoutMs = 15_000): Promise<Live[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
   const seen: Live[] = [];
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/live/events`, { signal: controller.signal });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    let acted = false;
-    for (;;) {
-      const { value, done: ended } = await reader.read();
-      if (ended) throw new Error('stream ended');
-      buffer += decoder.decode(value, { stream: true });
-      if (!acted) {
-        acted = true;
-        await act();
-      }
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (/^event: decision$/m.test(block)) seen.push(JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Live);
-      }
-      if (done(seen)) return seen;
-    }
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
+  return nextEvent(port, '/live/events', act, (event, data) => {
+    if (event === 'decision') seen.push(JSON.parse(data) as Live);
+    return done(seen) ? seen : null;
+  }, timeoutMs);
 }
 
 const ATTACK = "/search?q=%27%20OR%20%271%27%3D%271%20--";

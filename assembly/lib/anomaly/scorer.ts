@@ -88,8 +88,9 @@ export class Scorer {
   private folded: ByteBuf = new ByteBuf(256);
   private lowered: ByteBuf = new ByteBuf(256);
   private compact: ByteBuf = new ByteBuf(256);
+  /** The request's path normalized (DESIGN.md), when `pathNormalized`: read by the path field and the route key. */
   private normalized: ByteBuf = new ByteBuf(256);
-  private pathText: ByteBuf = new ByteBuf(256);
+  private pathNormalized: bool = false;
   private sql: SqlResult = new SqlResult();
   private detail: ByteBuf = new ByteBuf(24);
   private seen: StaticArray<i32> = new StaticArray<i32>(0);
@@ -123,13 +124,14 @@ export class Scorer {
     }
     const path = this.facts.path;
     const q = path.indexOf(63);
+    this.pathNormalized = this.facts.hasPath && normalizePath(path.ptr, path.length, this.normalized) == PathError.None;
     const p = fields.add(F_PATH);
     if (p !== null) {
       // The path as segmentation decides on it and as Envoy (normalize_path, merge_slashes) hands
       // it to the filters: dot segments and repeated slashes are gone before any detector runs, so
       // check, replay and Envoy score the same text. A path normalization rejects is a 400 before
       // the score matters; it is scored raw.
-      if (normalizePath(path.ptr, path.length, this.pathText) == PathError.None) p.value.appendBuf(this.pathText);
+      if (this.pathNormalized) p.value.appendBuf(this.normalized);
       else p.value.append(path.ptr, q < 0 ? path.length : q);
       p.plusIsSpace = true;
     }
@@ -325,8 +327,7 @@ export class Scorer {
     out.push(32);
     out.appendBuf(this.facts.method);
     out.push(32);
-    const f = this.facts;
-    if (f.hasPath && normalizePath(f.path.ptr, f.path.length, this.normalized) == PathError.None) {
+    if (this.pathNormalized) {
       appendRouteTemplate(this.normalized.ptr, this.normalized.length, out);
     } else out.appendBuf(UNPARSABLE);
   }
