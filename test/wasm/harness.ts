@@ -30,6 +30,28 @@ interface HarnessExports {
   dnsFinding(maxLabelLength: number, maxLabels: number, entropyMinLength: number, maxEntropy: number): number;
   entropy(): number;
   json(): number;
+  inbound(fresh: number, hasSource: number, hasPath: number, port: number): number;
+  egress(fresh: number, hasDestination: number, destinationPort: number, https: number): number;
+}
+
+/** The request facts the identity filter reads from Envoy. */
+export interface InboundFacts {
+  readonly principal: string;
+  /** source.address ("ip:port"), null when absent. */
+  readonly source: string | null;
+  readonly path: string | null;
+  readonly method: string;
+  readonly port: number;
+}
+
+/** The request facts the egress filter reads from Envoy. */
+export interface EgressFacts {
+  readonly authority: string;
+  readonly sni: string;
+  /** destination.address ("ip:port"), null when absent. */
+  readonly destination: string | null;
+  readonly port: number;
+  readonly https: boolean;
 }
 
 export interface Harness {
@@ -51,6 +73,10 @@ export interface Harness {
   dnsFinding(host: string, limits: { maxLabelLength: number; maxLabels: number; entropyMinLength: number; maxEntropy: number }): number;
   entropy(label: string): number;
   json(text: string): { ok: true; value: string } | { ok: false; error: string };
+  /** The identity filter's decision (decide.ts decideInbound): "allow|deny status segment reason", null for a rejected configuration. */
+  inbound(config: string, facts: InboundFacts): string | null;
+  /** The egress filter's decision (decide.ts decideEgress): "allow|deny status rule reason dns=N", null for a rejected configuration. */
+  egress(config: string, facts: EgressFacts): string | null;
 }
 
 function readString(memory: WebAssembly.Memory, ptr: number): string {
@@ -103,9 +129,17 @@ async function compileHarness(): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 export async function loadHarness(): Promise<Harness> {
-  const binary = await compile();
+  return instantiateHarness(new WebAssembly.Module(await compile())).harness;
+}
+
+/**
+ * A harness on a compiled harness module; `imports` adds to its imports (the mutation run's build
+ * imports the mutant to run). `exports` are the raw exports.
+ */
+export function instantiateHarness(module: WebAssembly.Module, imports: WebAssembly.Imports = {}): { harness: Harness; exports: WebAssembly.Exports } {
   const loaded: { memory?: WebAssembly.Memory } = {};
-  const { instance } = await WebAssembly.instantiate(binary, {
+  const instance = new WebAssembly.Instance(module, {
+    ...imports,
     env: {
       abort(message: number, file: number, line: number, column: number) {
         const m = loaded.memory!;
@@ -115,6 +149,10 @@ export async function loadHarness(): Promise<Harness> {
   });
   const x = instance.exports as unknown as HarnessExports;
   loaded.memory = x.memory;
+  return { harness: wrap(x), exports: instance.exports };
+}
+
+function wrap(x: HarnessExports): Harness {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const putBytes = (slot: number, bytes: Uint8Array) => {
@@ -123,6 +161,9 @@ export async function loadHarness(): Promise<Harness> {
   };
   const put = (slot: number, text: string) => putBytes(slot, encoder.encode(text));
   const output = () => decoder.decode(new Uint8Array(x.memory.buffer, x.outputPtr(), x.outputLength()));
+  // The configuration last written for each decision: the module parses it again only when it changes.
+  let lastInbound: string | null = null;
+  let lastEgress: string | null = null;
 
   return {
     normalizePath(raw) {
@@ -195,6 +236,23 @@ export async function loadHarness(): Promise<Harness> {
     json(text) {
       put(0, text);
       return x.json() === 1 ? { ok: true, value: output() } : { ok: false, error: output() };
+    },
+    inbound(config, f) {
+      const fresh = config !== lastInbound;
+      if (fresh) put(0, (lastInbound = config));
+      put(1, f.principal);
+      put(2, f.source ?? '');
+      put(3, f.path ?? '');
+      put(4, f.method);
+      return x.inbound(fresh ? 1 : 0, f.source === null ? 0 : 1, f.path === null ? 0 : 1, f.port) === 0 ? output() : null;
+    },
+    egress(config, f) {
+      const fresh = config !== lastEgress;
+      if (fresh) put(0, (lastEgress = config));
+      put(1, f.authority);
+      put(2, f.sni);
+      put(3, f.destination ?? '');
+      return x.egress(fresh ? 1 : 0, f.destination === null ? 0 : 1, f.port, f.https ? 1 : 0) === 0 ? output() : null;
     },
   };
 }

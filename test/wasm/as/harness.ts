@@ -1,7 +1,7 @@
 // Test-only module (not proxy-wasm): runs assembly/lib on bytes the test writes into two input
 // slots, and leaves text results in `output`. Compiled by test/wasm/harness.ts at test time.
 import { ByteBuf } from "../../../assembly/sdk/bytes";
-import { normalizePath } from "../../../assembly/lib/path";
+import { normalizePath, PathError } from "../../../assembly/lib/path";
 import { canonicalHost, CanonicalHost, canonicalSni, HostKind } from "../../../assembly/lib/host";
 import { bodyText as readBody } from "../../../assembly/lib/body";
 import { Cidr, parseCidr } from "../../../assembly/lib/cidr";
@@ -11,9 +11,13 @@ import { isSpiffeId, workloadNamespace } from "../../../assembly/lib/spiffe";
 import { dnsTunnelFinding, DnsTunnelLimits, labelEntropy } from "../../../assembly/lib/dns_tunnel";
 import { JsonValue, parseJson } from "../../../assembly/lib/json";
 import { Segment } from "../../../assembly/filters/identity/config";
-import { InboundRequest, principalWellFormed, readSourceNamespace, sourceMatches } from "../../../assembly/filters/identity/decide";
+import { decideInbound, InboundRequest, InboundVerdict, principalWellFormed, readSourceNamespace, sourceMatches } from "../../../assembly/filters/identity/decide";
+import { InboundConfig, readInboundConfig } from "../../../assembly/filters/identity/config";
+import { EgressConfig, readEgressConfig } from "../../../assembly/filters/egress/config";
+import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "../../../assembly/filters/egress/decide";
+import { ConfigReader } from "../../../assembly/filters/common/config_reader";
 
-const inputs: ByteBuf[] = [new ByteBuf(256), new ByteBuf(256)];
+const inputs: ByteBuf[] = [new ByteBuf(256), new ByteBuf(256), new ByteBuf(64), new ByteBuf(256), new ByteBuf(16)];
 const output = new ByteBuf(256);
 const host = new CanonicalHost();
 const ip = new Ip();
@@ -186,4 +190,91 @@ function serialize(v: JsonValue): void {
       output.push(125);
     }
   }
+}
+
+// Whole decisions: the filters' decide.ts on their configuration (slot 0, the plugin JSON, parsed
+// when `fresh`) and the request facts the filters read from Envoy.
+let inboundConfig: InboundConfig | null = null;
+const inboundRequest = new InboundRequest();
+const inboundVerdict = new InboundVerdict();
+
+function verdictText(allow: bool, status: u32, rule: string, reason: string): void {
+  output.setString((allow ? "allow " : "deny ") + status.toString() + " " + rule + " " + reason);
+}
+
+/**
+ * decideInbound on principal (slot 1), source address "ip:port" (slot 2, when hasSource), :path
+ * (slot 3, when hasPath), :method (slot 4) and destination port (configuration: slot 0, read when fresh); the verdict in output as
+ * "allow|deny status segment reason". 0, or -1 for a configuration the filter rejects.
+ */
+export function inbound(fresh: i32, hasSource: i32, hasPath: i32, port: i32): i32 {
+  if (fresh != 0) {
+    const r = new ConfigReader();
+    const doc = r.parse(inputs[0]);
+    inboundConfig = doc === null ? null : readInboundConfig(r, doc);
+  }
+  const config = inboundConfig;
+  if (config === null) return -1;
+  const request = inboundRequest;
+  request.sourceIp.version = 0;
+  if (hasSource != 0 && config.blocklist.length > 0 && !parseSocketAddress(inputs[2].ptr, inputs[2].length, request.sourceIp)) request.sourceIp.version = -1;
+  request.principal.set(inputs[1].ptr, inputs[1].length);
+  request.principalWellFormed = principalWellFormed(request.principal);
+  request.pathError = hasPath != 0 ? normalizePath(inputs[3].ptr, inputs[3].length, request.path) : PathError.NotAbsolute;
+  request.method.set(inputs[4].ptr, inputs[4].length);
+  request.port = config.needsPort ? port : 0;
+  decideInbound(config, request, inboundVerdict);
+  const segment = inboundVerdict.segment;
+  verdictText(inboundVerdict.allow, inboundVerdict.status, segment === null ? "-" : segment.name.toString(), inboundVerdict.reason);
+  return 0;
+}
+
+let egressConfig: EgressConfig | null = null;
+const egressRequest = new EgressRequest();
+const egressVerdict = new EgressVerdict();
+
+/**
+ * decideEgress on :authority (slot 1), SNI (slot 2), destination address "ip:port" (slot 3, when
+ * hasDestination), the destination port and whether the scheme is https, with the facts read as
+ * filters/egress/http.ts reads them; output as for inbound, then the DNS finding. 0, or -1.
+ */
+export function egress(fresh: i32, hasDestination: i32, destinationPort: i32, https: i32): i32 {
+  if (fresh != 0) {
+    const r = new ConfigReader();
+    const doc = r.parse(inputs[0]);
+    egressConfig = doc === null ? null : readEgressConfig(r, doc);
+  }
+  const config = egressConfig;
+  if (config === null) return -1;
+  const request = egressRequest;
+  const authority = inputs[1];
+  const sni = inputs[2];
+  let addressPort = -1;
+  request.destination.version = 0;
+  if (config.blocklist.length > 0 || authority.length == 0) {
+    addressPort = 0;
+    if (hasDestination != 0) {
+      if (!parseSocketAddress(inputs[3].ptr, inputs[3].length, request.destination)) request.destination.version = -1;
+      addressPort = socketAddressPort(inputs[3].ptr, inputs[3].length);
+    }
+  }
+  if (authority.length > 0) canonicalHost(authority.ptr, authority.length, request.host);
+  else if (sni.length > 0) canonicalSni(sni.ptr, sni.length, request.host);
+  else destinationAsHost(request, "no :authority, no SNI and no destination address");
+  request.portMismatch = false;
+  request.port = 0;
+  if (config.needsPort || request.host.port != 0) {
+    // http.ts requestPort: the address's port when the address was read, else destination.port
+    const destination = addressPort >= 0 ? addressPort : destinationPort;
+    const port = request.host.port;
+    if (destination != 0) {
+      request.portMismatch = port != 0 && port != destination;
+      request.port = destination;
+    } else request.port = port != 0 ? port : https != 0 ? 443 : 80;
+  }
+  decideEgress(config, request, egressVerdict);
+  const rule = egressVerdict.rule;
+  verdictText(egressVerdict.allow, egressVerdict.status, rule === null ? "-" : rule.name.toString(), egressVerdict.reason);
+  output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
+  return 0;
 }

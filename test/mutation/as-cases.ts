@@ -1,0 +1,257 @@
+// The differential cases of the AssemblyScript mutation run: each is a call into the harness
+// (test/wasm/as/harness.ts) and what its TypeScript twin answers, computed here. Inputs come from
+// the generators of the parity tests (fast-check with fixed seeds, bounded counts), the shared
+// fixtures (test/fixtures/*.json) and the parity corpus of whole requests (test/parity/corpus.ts)
+// on the parity policies, so a mutant is run on the same kinds of inputs the parity tests hold
+// the twins to. Where a function has no TypeScript twin (Envoy address properties), the expected
+// values are the ones test/wasm/lib.test.ts writes out.
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { canonicalHost, canonicalSni } from '../../control-plane/canon/host.js';
+import { cidrContains, formatIP, parseCidr, parseIP } from '../../control-plane/canon/ip.js';
+import { normalizePath } from '../../control-plane/canon/path.js';
+import { SourceSet } from '../../control-plane/canon/source-set.js';
+import { identityNamespace, parseSpiffeId } from '../../control-plane/canon/spiffe.js';
+import { toCheckInput } from '../../control-plane/authz/check-request.js';
+import { decide } from '../../control-plane/engine/decide.js';
+import { dnsTunnelSuspicion, labelEntropy } from '../../control-plane/engine/dns-tunnel.js';
+import { CONTEXT_DIRECTION, type CheckInput } from '../../control-plane/engine/request.js';
+import { filterConfigFor } from '../../control-plane/filter-config/filter-config.js';
+import { prng } from '../../bench/anomaly/corpus.js';
+import { compileYaml } from '../helpers/policy.js';
+import { corpusFor, HOST_CASES, PATH_CASES } from '../parity/corpus.js';
+import { POLICIES } from '../parity/policies.js';
+import type { Harness } from '../wasm/harness.js';
+
+export interface DiffCase {
+  /** The function and input, for a report. */
+  readonly what: string;
+  /** The harness's answer, in the same shape as `expected`. */
+  readonly run: (h: Harness) => unknown;
+  /** The TypeScript twin's answer (or the written-out one where there is no twin). */
+  readonly expected: unknown;
+}
+
+const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
+const sample = <T>(arb: fc.Arbitrary<T>, numRuns: number, seed: number): T[] => fc.sample(arb, { numRuns, seed });
+
+function paths(): DiffCase[] {
+  const pathChars = fc.constantFrom('/', '.', '..', '%', '%2e', '%2E', '%2f', '%3B', '%3b', '%41', '%zz', '%7e', '%25', ';', '?', '#', '\\', 'a', 'B', '~', '\t', '\u00e9', '//');
+  const generated = sample(fc.array(pathChars, { maxLength: 12 }).map((parts) => '/' + parts.join('')), 800, 1);
+  return [...PATH_CASES, ...generated, 'a/b', '', '?x', '/a?b#c', '/a?\u0001'].map((raw) => {
+    const ts = normalizePath(raw);
+    return { what: `normalizePath ${JSON.stringify(raw)}`, run: (h) => { const r = h.normalizePath(raw); return r.ok ? r.path : 'rejected'; }, expected: ts.ok ? ts.path : 'rejected' };
+  });
+}
+
+function hostView(h: ReturnType<Harness['canonicalHost']>) {
+  return 'reject' in h ? 'rejected' : h;
+}
+
+function hosts(): DiffCase[] {
+  const hostChars = fc.constantFrom('a', 'Z', '0', '1', '9', '.', '-', ':', '[', ']', 'x', 'f', '::', '255', '0x', '_', '\u00fc', '443', '65535', '65536', '0', ':0', 'ffff', '.0x1f');
+  const generated = sample(fc.array(hostChars, { maxLength: 10 }).map((parts) => parts.join('')), 800, 2);
+  const edges = [`${'a'.repeat(63)}.example`, `${'a'.repeat(64)}.example`, `${'a.'.repeat(126)}b`, `${'a.'.repeat(126)}bc`, 'example.com.', 'example.com..', '[::1]:80', '[::1]x', '[::1', '[::ffff:1.2.3.4]:443', '1.2.3.4:', 'a:99999', 'a:01', 'x.0x1g', 'x.0xff', 'x.0x', '1.2.3.04'];
+  const cases: DiffCase[] = [];
+  for (const authority of [...HOST_CASES, ...generated, ...edges]) {
+    const ts = canonicalHost(authority);
+    cases.push({
+      what: `canonicalHost ${JSON.stringify(authority)}`, run: (h) => hostView(h.canonicalHost(authority)),
+      expected: ts.ok ? { host: ts.host, ip: ts.kind === 'ip' ? (ts.ip.v === 4 ? 'v4' : 'v6') : null, port: ts.port } : 'rejected',
+    });
+  }
+  const sni = [...fixture<{ cases: { in: string }[] }>('sni.json').cases.map((c) => c.in), ...generated.slice(0, 300), ...edges];
+  for (const text of sni) {
+    const ts = canonicalSni(text);
+    cases.push({ what: `canonicalSni ${JSON.stringify(text)}`, run: (h) => { const r = h.sni(text); return 'host' in r ? r.host : 'rejected'; }, expected: ts.ok ? ts.host : 'rejected' });
+  }
+  return cases;
+}
+
+function ips(): DiffCase[] {
+  const fx = fixture<{ addresses: { in: string }[]; cidrs: { cidr: string; ip: string }[] }>('ips.json');
+  const octet = fc.oneof(fc.nat(255).map(String), fc.constantFrom('256', '01', '00', '', 'x', '1000'));
+  const v4 = fc.array(octet, { minLength: 3, maxLength: 5 }).map((o) => o.join('.'));
+  const group = fc.oneof(fc.constantFrom('0', '1', 'ffff', 'FFFF', '00000', 'db8', '2001', '2002', '64', 'ff9b', 'g', '0000', 'abcd'), fc.nat(0xffff).map((n) => n.toString(16)));
+  const v6 = fc.tuple(fc.array(group, { maxLength: 9 }), fc.nat(9), fc.boolean(), fc.option(fc.nat(255).map((n) => `1.2.3.${n}`), { nil: undefined }))
+    .map(([groups, at, gap, tail]) => {
+      const g = [...groups];
+      if (gap) g.splice(Math.min(at, g.length), 0, '');
+      let text = g.join(':');
+      if (gap && (text.startsWith(':') || text === '')) text = `:${text}`;
+      if (gap && text.endsWith(':')) text = `${text}:`;
+      return tail ? `${text}:${tail}` : text;
+    });
+  const addresses = [...fx.addresses.map((a) => a.in), ...sample(v4, 300, 3), ...sample(v6, 500, 4), '::', '::1', '::2', '1::', '::ffff:0:1.2.3.4', '2002:c000:0201::', '64:ff9b::1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', '1:0:0:2:0:0:0:3', '1:0:0:0:2:0:0:3', '0:0:1::'];
+  const cases: DiffCase[] = addresses.map((text) => {
+    const ts = parseIP(text);
+    return { what: `ip ${JSON.stringify(text)}`, run: (h) => h.ip(text), expected: ts ? { ip: formatIP(ts), version: ts.v } : null };
+  });
+  const v4Prefix = fc.tuple(fc.constantFrom('10.0.0.0', '10.1.2.3', '203.0.113.0', '0.0.0.0', '255.255.255.255', '192.0.2.128'), fc.oneof(fc.nat(33).map(String), fc.constantFrom('08', '', 'x', '-1', '100')));
+  const v6Prefix = fc.tuple(fc.constantFrom('2001:db8::', '::ffff:203.0.113.0', '64:ff9b::c000:200', '::c000:200', '2002:c000:200::', '::', '::1', '2001:db8:0:0:8000::', 'fe80::1'), fc.oneof(fc.nat(129).map(String), fc.constantFrom('0', '96', '120', '127', '128', '16', '48', '64', '65', '130')));
+  const targets = ['203.0.113.9', '192.0.2.200', '192.0.2.1', '10.1.2.3', '10.200.0.1', '0.0.0.1', '2001:db8::1', '2001:db8:8000::1', '2001:db8::8000:0:0:1', '::1', '::', '2002:c000:201::1', 'fe80::2', '::ffff:10.1.2.3', '255.255.255.255'];
+  const blocks = [...sample(v4Prefix, 300, 5), ...sample(v6Prefix, 300, 6)].map(([base, prefix]) => `${base}/${prefix}`);
+  const r = prng(7);
+  const pairs: Array<[string, string]> = [...fx.cidrs.map((c): [string, string] => [c.cidr, c.ip]), ...blocks.map((b): [string, string] => [b, targets[Math.floor(r() * targets.length)]!]),
+    ['10.0.0.0/8x', '10.0.0.1'], ['example.com/24', '10.0.0.1'], ['', '10.0.0.1'], ['10.0.0.0/', '10.0.0.1'], ['10.0.0.0', '10.0.0.0']];
+  for (const [cidr, ip] of pairs) {
+    const parsed = parseCidr(cidr);
+    const address = parseIP(ip);
+    const expected = typeof parsed === 'string' || address === null ? 'invalid' : cidrContains(parsed, address);
+    cases.push({ what: `cidrContains ${cidr} ${ip}`, run: (h) => h.cidrContains(cidr, ip), expected });
+  }
+  // Envoy address properties: no TypeScript twin (the CheckRequest carries address and port apart).
+  const properties: Array<[string, { ip: string; version: number } | null, number]> = [
+    ['10.1.2.3:8080', { ip: '10.1.2.3', version: 4 }, 8080], ['[2001:db8::1]:443', { ip: '2001:db8::1', version: 6 }, 443],
+    ['[::ffff:10.0.0.1]:80', { ip: '10.0.0.1', version: 4 }, 80], ['10.1.2.3', { ip: '10.1.2.3', version: 4 }, 0],
+    ['/var/run/envoy.sock', null, 0], ['[::1]x', null, 0], ['', null, 0], ['10.1.2.3:65535', { ip: '10.1.2.3', version: 4 }, 65535],
+    ['10.1.2.3:65536', { ip: '10.1.2.3', version: 4 }, 0], ['10.1.2.3:0', { ip: '10.1.2.3', version: 4 }, 0], ['10.1.2.3:123456', { ip: '10.1.2.3', version: 4 }, 0],
+    ['10.1.2.3:8a', { ip: '10.1.2.3', version: 4 }, 0], ['[::1]:', { ip: '::1', version: 6 }, 0], ['[::1]', { ip: '::1', version: 6 }, 0], ['1.2.3:80', null, 80],
+  ];
+  for (const [address, ip, port] of properties) {
+    cases.push({ what: `socketAddress ${JSON.stringify(address)}`, run: (h) => [h.socketAddress(address), h.socketPort(address)], expected: [ip, port] });
+  }
+  return cases;
+}
+
+function patterns(): DiffCase[] {
+  // The TypeScript rule (policy/compile.ts, engine/inbound.ts): exact, prefix*, *suffix, * ; the
+  // policy validator rejects any other *. Written out: the engine's matcher is not exported.
+  const list: Array<[string, string, boolean | 'invalid']> = [
+    ['/api/*', '/api/items', true], ['/api/*', '/api', false], ['/api/*', '/API/items', false], ['/api/*', '/api/', true],
+    ['*.json', '/a/b.json', true], ['*.json', '/a/b.jsonx', false], ['*.json', '.json', true], ['*', '/anything', true], ['*', '', true],
+    ['/healthz', '/healthz', true], ['/healthz', '/healthz/', false], ['/healthz', '/health', false], ['/a', '/a', true], ['', '', true], ['', '/', false],
+    ['/a*b', '/a', 'invalid'], ['**', '/a', 'invalid'], ['*a*', '/a', 'invalid'], ['/a/**', '/a', 'invalid'], ['*/a*', '/a', 'invalid'],
+  ];
+  return list.map(([pattern, path, expected]) => ({ what: `pattern ${pattern} on ${path}`, run: (h) => h.patternMatches(pattern, path), expected }));
+}
+
+// Principals as test/parity/source-admission.test.ts generates them.
+const TD = 'cluster.local';
+const NAMESPACES = ['a', 'ab', 'shop', 'ns', 'sa'];
+const ACCOUNTS = ['x', 'api', 'sa', 'ns', 'a'];
+const id = (ns: string, sa: string, td = TD) => `spiffe://${td}/ns/${ns}/sa/${sa}`;
+const wellFormed = fc.tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom(...ACCOUNTS), fc.constantFrom(TD, TD, 'other.td', 'cluster.local.evil', 'cluster.loca'))
+  .map(([ns, sa, td]) => id(ns, sa, td));
+const otherPath = fc.constantFrom(`spiffe://${TD}`, `spiffe://${TD}/x`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/sa`, `spiffe://${TD}/ns/a/x/b`, `spiffe://${TD}/foo/ns/a/sa/x`,
+  `spiffe://${TD}/ns//sa/x`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sb/x`, `spiffe://${TD}/ns/a/xa/x`, `spiffe://${TD}/ns/a/s/x`, `spiffe://${TD}/nx/a/sa/x`, `spiffe://${TD}/xs/a/sa/x`,
+  `spiffe://${TD}/ns/a/sa/x/`, `spiffe://${TD}x/ns/a/sa/x`, `spiffe://${TD}/ns`, `spiffe://${TD}/n`, `spiffe://${TD}/ns/a/sa/x/y`, `spiffe://${TD}/.a/x`, `spiffe://${TD}/a./x`, `spiffe://${TD}/..a`, `spiffe://${TD}/...`);
+const SUFFIXES = ['/extra', '/', '/.', '/..', '//x', '/sa/x', 'b', '.x', '/ns/a/sa/x'];
+const midPath = fc.tuple(wellFormed, fc.constantFrom(...SUFFIXES)).map(([base, suffix]) => base + suffix);
+const BAD = ['%', '%2F', '@', ':', '?', '#', ' ', 'A', 'Z', 'é', '\u0000', '/', '.', '..', '*', '\\', '\n', '`', '{', '[', '^', '~', '0', '9', '_', '-', 'z'];
+const corrupted = fc.tuple(wellFormed, fc.nat(), fc.constantFrom(...BAD), fc.boolean()).map(([base, at, bad, replace]) => {
+  const i = at % (base.length + 1);
+  return base.slice(0, i) + bad + base.slice(replace ? i + 1 : i);
+});
+const schemes = fc.tuple(wellFormed, fc.constantFrom('SPIFFE://', 'spiffe:/', 'spiffe:///', 'https://', '', 'spiffe://user@', 'spiffe://Cluster.Local', 'spiffe:/x', 'spiffx://'))
+  .map(([base, scheme]) => (scheme === 'spiffe://Cluster.Local' ? base.replace(`spiffe://${TD}`, scheme) : base.replace('spiffe://', scheme)));
+const tooLong = fc.constantFrom(id('a', 'x'.repeat(2048 - id('a', '').length)), id('a', 'x'.repeat(2049 - id('a', '').length)),
+  `spiffe://${'a'.repeat(255)}/x`, `spiffe://${'a'.repeat(256)}/x`, `spiffe://${'a'.repeat(255)}`);
+const principal = fc.oneof(
+  { arbitrary: wellFormed, weight: 4 }, { arbitrary: midPath, weight: 4 }, { arbitrary: corrupted, weight: 4 }, { arbitrary: schemes, weight: 2 },
+  { arbitrary: otherPath, weight: 3 }, { arbitrary: tooLong, weight: 1 }, { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
+);
+const PREFIXES = ['', 'spiffe://', `spiffe://${TD}/`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sa/x`, 'spiffe://other.td/', `spiffe://${TD}/ns/`];
+
+function spiffe(): DiffCase[] {
+  const ids = [...sample(principal, 1000, 8), '', 'spiffe://', 'spiffe://a', 'spiffe://a/', 'spiffe://-/b', 'spiffe://a_b.c-d/E_f.g-H9'];
+  return ids.map((p) => {
+    const expected = parseSpiffeId(p) === null ? 'malformed' : identityNamespace(p, TD);
+    return { what: `spiffeNamespace ${JSON.stringify(p)}`, run: (h) => h.spiffeNamespace(p, TD), expected };
+  });
+}
+
+function admission(): DiffCase[] {
+  const sourceSet = fc.record({
+    identities: fc.uniqueArray(fc.oneof(wellFormed, fc.constantFrom(`spiffe://${TD}/x`, `spiffe://${TD}`)), { maxLength: 3 }),
+    prefixes: fc.uniqueArray(fc.constantFrom(...PREFIXES), { maxLength: 2 }),
+    namespaces: fc.uniqueArray(fc.constantFrom(...NAMESPACES), { maxLength: 2 }),
+  });
+  return sample(fc.tuple(principal, sourceSet), 1200, 14).map(([p, s]) => ({
+    what: `segmentAdmits ${JSON.stringify(p)} ${JSON.stringify(s)}`,
+    run: (h) => h.segmentAdmits(p, { trustDomain: TD, ...s }),
+    expected: new SourceSet(TD, s.identities, s.namespaces, s.prefixes).admits(p),
+  }));
+}
+
+/** The largest double below a positive `x`. */
+function nextDown(x: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) - 1n);
+  return view.getFloat64(0);
+}
+
+function dns(): DiffCase[] {
+  const cases: DiffCase[] = [];
+  const r = prng(12);
+  const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789-';
+  const labels = Array.from({ length: 120 }, () => {
+    const letters = ALPHABET.slice(0, 2 + Math.floor(r() * (ALPHABET.length - 2)));
+    const length = 1 + Math.floor(r() * 63);
+    return Array.from({ length }, () => letters[Math.floor(r() * letters.length)]).join('');
+  });
+  for (const label of [...labels.slice(0, 40), 'aaaa', 'ab', 'abcd', '0123456789abcdef', '']) {
+    cases.push({ what: `entropy ${label}`, run: (h) => h.entropy(label), expected: labelEntropy(label) });
+  }
+  const base = { maxLabelLength: 40, maxLabels: 6, entropyMinLength: 16, maxEntropy: 3.5 };
+  const hostsOf = (i: number): string[] => {
+    const a = labels[i % labels.length]!;
+    const b = labels[(i * 7 + 3) % labels.length]!;
+    return [`${a}.example`, `${b}.${a}.com`, `${a.slice(0, 16)}.x`, `${a.slice(0, 15)}.x`, 'a.b.c.d.e.f', 'a.b.c.d.e.f.g', `${'a'.repeat(40)}.x`, `${'a'.repeat(41)}.x`, `x.${'b'.repeat(41)}`];
+  };
+  for (let i = 0; i < 60; i++) {
+    for (const host of hostsOf(i)) {
+      const label = host.split('.')[0]!;
+      const e = labelEntropy(label);
+      for (const limits of [base, { ...base, maxEntropy: e }, { ...base, maxEntropy: nextDown(e), entropyMinLength: Math.min(16, label.length) }, { ...base, entropyMinLength: label.length + 1, maxEntropy: 0 }]) {
+        const flagged = dnsTunnelSuspicion(host, { mode: 'enforce', ...limits }) !== null;
+        cases.push({ what: `dnsFinding ${host} ${JSON.stringify(limits)}`, run: (h) => h.dnsFinding(host, limits) !== 0, expected: flagged });
+      }
+    }
+  }
+  return cases;
+}
+
+/** The socket text an Envoy address property holds for a CheckInput peer. */
+function socketText(address: string | null, port: number | null): string | null {
+  if (address === null) return null;
+  if (parseIP(address) === null) return address;
+  return address.includes(':') ? `[${address}]:${port ?? 0}` : `${address}:${port ?? 0}`;
+}
+
+function decisions(perWorkload: number): DiffCase[] {
+  const cases: DiffCase[] = [];
+  for (const p of POLICIES) {
+    const policy = compileYaml(p.text, 'parity.yaml');
+    const configs = new Map([...policy.workloads.values()].map((w) => [w.key, JSON.stringify(filterConfigFor(policy, w))]));
+    for (const { workload, what, request } of corpusFor(policy, perWorkload)) {
+      const input: CheckInput = toCheckInput(request);
+      if (input.http === null || input.http.conflict !== undefined) continue;
+      const config = configs.get(workload)!;
+      const verdict = decide(policy, input);
+      const http = input.http;
+      if (input.contextExtensions[CONTEXT_DIRECTION] === 'outbound') {
+        const facts = { authority: http.host, sni: input.sni, destination: socketText(input.destination.address, input.destination.port), port: input.destination.port ?? 0, https: http.scheme.toLowerCase() === 'https' };
+        cases.push({
+          what: `egress ${p.name} ${workload} ${what}`,
+          run: (h) => { const v = h.egress(config, facts)?.split(' '); return v ? [v[0], Number(v[1]), v[2] === '-' ? null : v[2], v.at(-1) !== 'dns=0'] : null; },
+          expected: [verdict.decision, verdict.status, verdict.rule, verdict.dnsSuspicious],
+        });
+      } else {
+        const facts = { principal: input.source.principal, source: socketText(input.source.address, input.source.port), path: http.path, method: http.method, port: input.destination.port ?? 0 };
+        cases.push({
+          what: `inbound ${p.name} ${workload} ${what}`,
+          run: (h) => { const v = h.inbound(config, facts)?.split(' '); return v ? [v[0], Number(v[1]), v[2] === '-' ? null : v[2]] : null; },
+          expected: [verdict.decision, verdict.status, verdict.rule],
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+/** Every case, cheapest and most telling first (a mutant stops at its first difference). */
+export function differentialCases(options: { perWorkload: number } = { perWorkload: 20 }): DiffCase[] {
+  return [...patterns(), ...spiffe(), ...admission(), ...paths(), ...hosts(), ...ips(), ...dns(), ...decisions(options.perWorkload)];
+}
