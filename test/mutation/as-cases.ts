@@ -21,6 +21,7 @@ import { prng } from '../../bench/anomaly/corpus.js';
 import { compileYaml } from '../helpers/policy.js';
 import { corpusFor, HOST_CASES, PATH_CASES } from '../parity/corpus.js';
 import { POLICIES } from '../parity/policies.js';
+import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import type { Harness } from '../wasm/harness.js';
 
 export interface DiffCase {
@@ -30,6 +31,12 @@ export interface DiffCase {
   readonly run: (h: Harness) => unknown;
   /** The TypeScript twin's answer (or the written-out one where there is no twin). */
   readonly expected: unknown;
+  /**
+   * `run` answers [compared with expected, pinned]: the pinned part (a filter's reason code, which
+   * has no TypeScript twin) is compared with what the unmutated build answers; test/parity/parity.test.ts
+   * holds those codes, through replay's sentences, to check's reasons.
+   */
+  readonly pinned?: true;
 }
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -220,13 +227,101 @@ function socketText(address: string | null, port: number | null): string | null 
   return address.includes(':') ? `[${address}]:${port ?? 0}` : `${address}:${port ?? 0}`;
 }
 
+/** [decision, status, rule] and the reason code (pinned), from "allow|deny status rule code". */
+function inboundView(v: string | null): unknown {
+  const f = v?.split(' ');
+  return f ? [[f[0], Number(f[1]), f[2] === '-' ? null : f[2]], f[3]] : null;
+}
+
+/** [decision, status, rule, DNS finding] and the reason code (pinned). */
+function egressView(v: string | null): unknown {
+  const f = v?.split(' ');
+  return f ? [[f[0], Number(f[1]), f[2] === '-' ? null : f[2], f[4] !== 'dns=0'], f[3]] : null;
+}
+
+// A policy for the decision steps the parity policies do not reach: a workload no segment selects
+// (inbound default allow), rules with ports, an unparseable source address against a blocklist,
+// DNS tunnelling in monitor mode with in-mesh and IP hosts, egress by CIDR.
+const STEPS = `apiVersion: meshguard.io/v1alpha1
+kind: MeshPolicy
+metadata: { name: mutation-steps }
+spec:
+  trustDomain: cluster.local
+  defaults: { inbound: allow, egress: deny, mtls: permissive }
+  meshDomains: [svc.cluster.local, mesh.internal]
+  workloads:
+    - { name: api, namespace: a, serviceAccount: api, labels: { app: api }, ports: [8080, 9090] }
+    - { name: lone, namespace: b, serviceAccount: lone, labels: { app: lone } }
+  segments:
+    - name: ported
+      to: { matchLabels: { app: api } }
+      from: [{ namespace: a }, { principals: ["spiffe://cluster.local/ns/c/sa/x"] }]
+      rules:
+        - { methods: [GET], paths: ["/p/*"], ports: [9090, 8080, 7070] }
+        - { methods: [PUT], ports: [7070] }
+  egress:
+    - name: web
+      from: { matchLabels: { app: api } }
+      hosts: ["api.example.com", "*.example.org"]
+      ports: [443, 8443]
+    - name: nets
+      from: { matchLabels: { app: api } }
+      cidrs: ["192.0.2.0/24", "2001:db8:1::/48"]
+  blocklist:
+    cidrs: ["203.0.113.0/24", "2001:db8:dead::/48"]
+  dnsTunneling: { mode: monitor, maxLabelLength: 30, maxLabels: 5, entropyMinLength: 12, maxEntropy: 3.0 }
+`;
+
+const SUSPICIOUS = ['aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Q', 'x9f3k2q8z7w1v5b6', 'a.b.c.d.e.f'];
+
+/** Hand-made requests for the steps: every port, method and path shape against the ported rules, hosts with and without authority, SNI and destination. */
+function stepRequests(policy: CompiledPolicy): Array<{ workload: string; what: string; input: CheckInput }> {
+  const out: Array<{ workload: string; what: string; input: CheckInput }> = [];
+  const http = (method: string, path: string | null, host = 'svc.local', scheme = 'http') => ({ method, path, host, scheme, headers: {}, body: '' });
+  const peer = (principal: string, address: string | null, port: number | null) => ({ principal, address, port });
+  for (const w of policy.workloads.values()) {
+    for (const principal of ['spiffe://cluster.local/ns/a/sa/any', 'spiffe://cluster.local/ns/c/sa/x', 'spiffe://cluster.local/ns/d/sa/x', '', 'not-spiffe']) {
+      for (const [method, path] of [['GET', '/p/x'], ['GET', '/q'], ['PUT', '/anything'], ['GET', null], ['GET', 'p'], ['POST', '/p/x']] as const) {
+        for (const port of [8080, 9090, 7070, 1, 0]) {
+          out.push({ workload: w.key, what: `step ${principal} ${method} ${path} :${port}`, input: {
+            source: peer(principal, '10.0.0.1', 4000), destination: peer(w.identity, '10.0.0.2', port === 0 ? null : port), http: http(method, path), sni: '', contextExtensions: { 'meshguard.io/workload': w.key },
+          } });
+        }
+      }
+    }
+    for (const source of ['203.0.113.9', '2001:db8:dead::1', '/var/run/pipe', null, '198.51.100.1']) {
+      out.push({ workload: w.key, what: `step source ${source}`, input: {
+        source: peer('spiffe://cluster.local/ns/a/sa/any', source, 4000), destination: peer(w.identity, '10.0.0.2', 8080), http: http('GET', '/p/x'), sni: '', contextExtensions: { 'meshguard.io/workload': w.key },
+      } });
+    }
+    const hosts = ['api.example.com', 'api.example.com:443', 'api.example.com:8443', 'API.example.com.', 'x.example.org', 'example.org', 'db.svc.cluster.local', 'svc.cluster.local', 'a.mesh.internal',
+      '192.0.2.7', '192.0.2.7:443', '[2001:db8:1::5]', '203.0.113.3', '[::ffff:192.0.2.9]', 'bad_host', '', ...SUSPICIOUS.map((l) => `${l}.example.org`), ...SUSPICIOUS.map((l) => `${l}.svc.cluster.local`)];
+    for (const host of hosts) {
+      for (const [sni, destination, port, scheme] of [['', '192.0.2.7', 443, 'https'], ['api.example.com', '10.9.9.9', 8443, 'https'], ['', null, null, 'http'], ['x.example.org', null, null, 'https'], ['', '203.0.113.5', 80, 'http'], ['', '2001:db8:1::9', 443, 'https'], ['BAD SNI', null, null, 'http'], ['', '/pipe', null, 'http'], ['', '10.9.9.9', null, 'https']] as const) {
+        out.push({ workload: w.key, what: `step egress ${host} sni=${sni} dst=${destination}:${port}`, input: {
+          source: peer(w.identity, '10.0.0.1', 4000), destination: peer('', destination, port), http: http('GET', '/', host, scheme), sni, contextExtensions: { 'meshguard.io/workload': w.key, 'meshguard.io/direction': 'outbound' },
+        } });
+      }
+    }
+  }
+  return out;
+}
+
+/** The parity corpus on the parity policies, and the hand-made steps: whole decisions, check against the filters' decide.ts. */
 function decisions(perWorkload: number): DiffCase[] {
   const cases: DiffCase[] = [];
-  for (const p of POLICIES) {
-    const policy = compileYaml(p.text, 'parity.yaml');
+  const sets = [
+    ...POLICIES.map((p) => ({ name: p.name, policy: compileYaml(p.text, 'parity.yaml'), requests: null as null })),
+    { name: 'steps', policy: compileYaml(STEPS, 'steps.yaml'), requests: null as null },
+  ];
+  for (const { name, policy } of sets) {
+    const p = { name };
     const configs = new Map([...policy.workloads.values()].map((w) => [w.key, JSON.stringify(filterConfigFor(policy, w))]));
-    for (const { workload, what, request } of corpusFor(policy, perWorkload)) {
-      const input: CheckInput = toCheckInput(request);
+    const requests = [
+      ...corpusFor(policy, perWorkload).map(({ workload, what, request }) => ({ workload, what, input: toCheckInput(request) })),
+      ...(name === 'steps' ? stepRequests(policy) : []),
+    ];
+    for (const { workload, what, input } of requests) {
       if (input.http === null || input.http.conflict !== undefined) continue;
       const config = configs.get(workload)!;
       const verdict = decide(policy, input);
@@ -235,18 +330,45 @@ function decisions(perWorkload: number): DiffCase[] {
         const facts = { authority: http.host, sni: input.sni, destination: socketText(input.destination.address, input.destination.port), port: input.destination.port ?? 0, https: http.scheme.toLowerCase() === 'https' };
         cases.push({
           what: `egress ${p.name} ${workload} ${what}`,
-          run: (h) => { const v = h.egress(config, facts)?.split(' '); return v ? [v[0], Number(v[1]), v[2] === '-' ? null : v[2], v.at(-1) !== 'dns=0'] : null; },
+          run: (h) => egressView(h.egress(config, facts)),
           expected: [verdict.decision, verdict.status, verdict.rule, verdict.dnsSuspicious],
+          pinned: true,
         });
       } else {
         const facts = { principal: input.source.principal, source: socketText(input.source.address, input.source.port), path: http.path, method: http.method, port: input.destination.port ?? 0 };
         cases.push({
           what: `inbound ${p.name} ${workload} ${what}`,
-          run: (h) => { const v = h.inbound(config, facts)?.split(' '); return v ? [v[0], Number(v[1]), v[2] === '-' ? null : v[2]] : null; },
+          run: (h) => inboundView(h.inbound(config, facts)),
           expected: [verdict.decision, verdict.status, verdict.rule],
+          pinned: true,
         });
       }
     }
+    if (name === 'steps') cases.push(...quarantine(policy));
+  }
+  return cases;
+}
+
+/**
+ * Quarantine is the authorizer's step before the engine's (authorizer.ts quarantinedSource): a
+ * quarantined identity is denied as a source, and its own egress is denied; written out here.
+ */
+function quarantine(policy: CompiledPolicy): DiffCase[] {
+  const cases: DiffCase[] = [];
+  const held = 'spiffe://cluster.local/ns/a/sa/held';
+  for (const w of policy.workloads.values()) {
+    const config = JSON.stringify(filterConfigFor(policy, w, null, { quarantined: [held, w.identity] }));
+    for (const principal of [held, `${held}x`, 'spiffe://cluster.local/ns/a/sa/hel', '']) {
+      const input: CheckInput = {
+        source: { principal, address: '10.0.0.1', port: 4000 }, destination: { principal: w.identity, address: '10.0.0.2', port: 8080 },
+        http: { method: 'GET', path: '/p/x', host: 'svc.local', scheme: 'http', headers: {}, body: '' }, sni: '', contextExtensions: { 'meshguard.io/workload': w.key },
+      };
+      const verdict = principal === held ? { decision: 'deny', status: 403, rule: null } : decide(policy, input);
+      const facts = { principal, source: '10.0.0.1:4000', path: '/p/x', method: 'GET', port: 8080 };
+      cases.push({ what: `inbound quarantine ${w.key} from ${principal}`, run: (h) => inboundView(h.inbound(config, facts)), expected: [verdict.decision, verdict.status, verdict.rule], pinned: true });
+    }
+    const facts = { authority: 'api.example.com', sni: '', destination: '192.0.2.7:443', port: 443, https: true };
+    cases.push({ what: `egress quarantine ${w.key}`, run: (h) => egressView(h.egress(config, facts)), expected: ['deny', 403, null, false], pinned: true });
   }
   return cases;
 }

@@ -286,6 +286,15 @@ export async function compileAlone(m: AsMutant): Promise<CompileResult> {
   return compileWith(new Map([[m.file, schemaSource(m.file, mutated, []).text]]), true);
 }
 
+/** The 1-based lines of the function declaration `name` in `file`. */
+export function functionLines(file: string, name: string): [number, number] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const fn = sf.statements.find((s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === name);
+  if (!fn) throw new Error(`no function ${name} in ${file}`);
+  return [sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1, sf.getLineAndCharacterOfPosition(fn.getEnd()).line + 1];
+}
+
 /** The function (or top-level statement) around a 1-based line of a file, as a range of lines. */
 function enclosingLines(file: string, text: string, line: number): [number, number] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);

@@ -3,7 +3,7 @@
 // twin, or the module traps: out of fuel, out of bounds) over killed + survived; mutants that do
 // not compile are left out.
 import { instantiateHarness } from '../wasm/harness.js';
-import { buildSchema, generateMutants, type AsMutant } from './as-mutants.js';
+import { buildSchema, functionLines, generateMutants, type AsMutant } from './as-mutants.js';
 import type { DiffCase } from './as-cases.js';
 
 /** The decision code: both filters' decide.ts and the libraries their decisions read. */
@@ -22,7 +22,29 @@ export const SCOPE = [
 /** Loop iterations one case may take in the mutated files (a real case takes a few thousand). */
 const FUEL = 1_000_000;
 
-export type Status = 'killed' | 'survived' | 'compile-error';
+export type Status = 'killed' | 'survived' | 'compile-error' | 'not-a-decision' | 'equivalent';
+
+/**
+ * Mutants outside the decision: message text. The functions that only word a result for logs
+ * (pathErrorText, dnsFindingText), and the texts of host rejections and CIDR errors (a decision
+ * reads only that the host or block was rejected; replay and check word the reason in TypeScript;
+ * a CIDR error rejects the configuration).
+ */
+const MESSAGE_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
+  'assembly/lib/path.ts': ['pathErrorText'],
+  'assembly/lib/dns_tunnel.ts': ['dnsFindingText'],
+};
+const MESSAGE_STRINGS = new Set(['assembly/lib/host.ts', 'assembly/lib/cidr.ts']);
+
+/** Mutants that cannot change any answer, each with why: file, line, original → replacement. */
+export const EQUIVALENT: ReadonlyArray<{ file: string; line: number; original: string; replacement: string; why: string }> = [];
+
+function outsideDecision(m: AsMutant): string | null {
+  const fns = MESSAGE_FUNCTIONS[m.file];
+  if (fns && fns.some((f) => { const [a, b] = functionLines(m.file, f); return m.line >= a && m.line <= b; })) return 'message text (a function that words a result for logs)';
+  if (MESSAGE_STRINGS.has(m.file) && m.mutator === 'StringLiteral') return 'message text (a rejection or configuration error; no decision reads it)';
+  return null;
+}
 
 export interface MutantResult {
   readonly mutant: AsMutant;
@@ -36,6 +58,8 @@ export interface FileScore {
   readonly killed: number;
   readonly survived: number;
   readonly compileErrors: number;
+  /** Message text and equivalent mutants, left out of the score with a reason each. */
+  readonly excluded: number;
   /** killed / (killed + survived), in percent. */
   readonly score: number;
 }
@@ -50,7 +74,7 @@ export interface RunReport {
 }
 
 /** The first case on which the module, with mutant `id` switched on, differs from its twin; null when none does. */
-export function firstDifference(module: WebAssembly.Module, id: number, cases: readonly DiffCase[]): string | null {
+export function firstDifference(module: WebAssembly.Module, id: number, cases: readonly DiffCase[], pins: readonly unknown[]): string | null {
   let instance: ReturnType<typeof instantiateHarness>;
   try {
     instance = instantiateHarness(module, { mutation: { id } });
@@ -58,7 +82,8 @@ export function firstDifference(module: WebAssembly.Module, id: number, cases: r
     return `instantiation traps: ${(e as Error).message}`;
   }
   const reset = instance.exports.__resetFuel as (n: number) => void;
-  for (const c of cases) {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i]!;
     reset(FUEL);
     let got: unknown;
     try {
@@ -66,18 +91,31 @@ export function firstDifference(module: WebAssembly.Module, id: number, cases: r
     } catch (e) {
       return `${c.what}: traps (${(e as Error).message.slice(0, 100)})`;
     }
+    let pinned: unknown;
+    if (c.pinned && Array.isArray(got)) [got, pinned] = got as [unknown, unknown];
     const a = JSON.stringify(got);
     const b = JSON.stringify(c.expected);
     if (a !== b) return `${c.what}: ${a} where the twin gives ${b}`;
+    if (c.pinned && JSON.stringify(pinned) !== JSON.stringify(pins[i])) return `${c.what}: reason ${JSON.stringify(pinned)} where the unmutated filter gives ${JSON.stringify(pins[i])}`;
   }
   return null;
+}
+
+/** The pinned parts of the unmutated build's answers (DiffCase.pinned). */
+function pinsOf(module: WebAssembly.Module, cases: readonly DiffCase[]): unknown[] {
+  const { harness, exports } = instantiateHarness(module, { mutation: { id: -1 } });
+  return cases.map((c) => {
+    (exports.__resetFuel as (n: number) => void)(FUEL);
+    const got = c.pinned ? c.run(harness) : null;
+    return Array.isArray(got) ? got[1] : null;
+  });
 }
 
 function score(file: string, results: readonly MutantResult[]): FileScore {
   const count = (s: Status) => results.filter((r) => r.status === s).length;
   const killed = count('killed');
   const survived = count('survived');
-  return { file, killed, survived, compileErrors: count('compile-error'), score: killed + survived === 0 ? 100 : (100 * killed) / (killed + survived) };
+  return { file, killed, survived, compileErrors: count('compile-error'), excluded: count('not-a-decision') + count('equivalent'), score: killed + survived === 0 ? 100 : (100 * killed) / (killed + survived) };
 }
 
 /** The whole run: mutants, one build, every mutant on the cases. */
@@ -85,13 +123,18 @@ export async function runMutation(cases: readonly DiffCase[], files: readonly st
   const t0 = performance.now();
   const mutants = await generateMutants(files);
   const build = await buildSchema(mutants, files);
-  const baseline = cases.map((c) => firstDifference(build.module, -1, [c])).filter((d) => d !== null);
-  if (baseline.length > 0) throw new Error(`the unmutated build already differs from the TypeScript twins:\n${baseline.slice(0, 30).join('\n')}`);
+  const pins = pinsOf(build.module, cases);
+  const baseline = firstDifference(build.module, -1, cases, pins);
+  if (baseline !== null) throw new Error(`the unmutated build already differs from the TypeScript twins: ${baseline}`);
   const t1 = performance.now();
   const results: MutantResult[] = mutants.map((m) => {
     if (m.compileError !== undefined) return { mutant: m, status: 'compile-error', detail: m.compileError };
+    const outside = outsideDecision(m);
+    if (outside !== null) return { mutant: m, status: 'not-a-decision', detail: outside };
+    const equivalent = EQUIVALENT.find((e) => e.file === m.file && e.line === m.line && e.original === m.original && e.replacement === m.replacement);
+    if (equivalent) return { mutant: m, status: 'equivalent', detail: equivalent.why };
     const alone = build.isolated.get(m.id);
-    const difference = firstDifference(alone ?? build.module, alone ? -1 : m.id, cases);
+    const difference = firstDifference(alone ?? build.module, alone ? -1 : m.id, cases, pins);
     return { mutant: m, status: difference === null ? 'survived' : 'killed', detail: difference ?? '' };
   });
   const t2 = performance.now();
@@ -113,9 +156,9 @@ export function survivorLines(report: RunReport): string[] {
 }
 
 export function summary(report: RunReport): string {
-  const row = (s: FileScore) => `${s.file.padEnd(38)} ${String(s.killed).padStart(5)} ${String(s.survived).padStart(8)} ${String(s.compileErrors).padStart(13)} ${s.score.toFixed(1).padStart(6)}%`;
+  const row = (s: FileScore) => `${s.file.padEnd(38)} ${String(s.killed).padStart(6)} ${String(s.survived).padStart(8)} ${String(s.compileErrors).padStart(13)} ${String(s.excluded).padStart(8)} ${s.score.toFixed(1).padStart(6)}%`;
   return [
-    `${'file'.padEnd(38)} ${'killed'.padStart(5)} survived compile-error  score`,
+    `${'file'.padEnd(38)} killed survived compile-error excluded  score`,
     ...report.files.map(row), row(report.total),
     `${report.cases} differential cases, ${report.compiles} asc compiles; build ${report.seconds.build.toFixed(1)} s, mutants ${report.seconds.run.toFixed(1)} s`,
   ].join('\n');
