@@ -270,7 +270,6 @@ export async function compileWith(sources: ReadonlyMap<string, string>, withSupp
   });
   const errors: Array<{ file: string; line: number; column: number; message: string }> = [];
   const text = stderr.join('');
-  if (process.env.ASMUT_DEBUG) console.log(text.slice(0, 3000));
   const re = /ERROR (.*)\n[\s\S]*?└─ in (.+?)\((\d+),(\d+)\)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     errors.push({ message: m[1]!, file: path.relative(root, path.resolve(root, m[2]!)), line: Number(m[3]), column: Number(m[4]) });
