@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import * as asc from 'assemblyscript/asc';
 import { Instrumenter } from '@stryker-mutator/instrumenter';
-import type { Logger } from '@stryker-mutator/api/logging';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ENTRY = 'test/wasm/as/harness.ts';
@@ -44,7 +43,7 @@ export interface AsMutant {
 }
 
 /** A silent logger for the instrumenter (it only reports progress). */
-const quiet: Logger = {
+const quiet: ConstructorParameters<typeof Instrumenter>[0] = {
   isTraceEnabled: () => false, isDebugEnabled: () => false, isInfoEnabled: () => false,
   isWarnEnabled: () => true, isErrorEnabled: () => true, isFatalEnabled: () => true,
   trace: () => undefined, debug: () => undefined, info: () => undefined,
