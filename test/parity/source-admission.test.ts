@@ -94,7 +94,7 @@ describe('source admission: SourceSet.admits and the identity filter agree', () 
 });
 
 describe('the TypeScript callers ask SourceSet.admits', () => {
-  const policy = compileYaml(`apiVersion: meshguard.io/v1alpha1
+  const admitsPolicy = () => compileYaml(`apiVersion: meshguard.io/v1alpha1
 kind: MeshPolicy
 metadata: { name: admits }
 spec:
@@ -114,6 +114,7 @@ spec:
 `, 'admits.yaml');
 
   it('the engine and the xDS reach agree with admits for every pair of workloads', () => {
+    const policy = admitsPolicy();
     for (const src of policy.workloads.values()) {
       const reach = new Set(reachableFrom(policy, src).map((w) => w.key));
       for (const dst of policy.workloads.values()) {
