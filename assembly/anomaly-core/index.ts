@@ -5,7 +5,8 @@
 import { ByteBuf } from "../sdk/bytes";
 import "../sdk/abi/abort";
 import { ConfigReader } from "../filters/common/config_reader";
-import { AnomalyModel, readModel } from "../lib/anomaly/model";
+import { AnomalyModel, anomalyModel } from "../lib/anomaly/model";
+import { readFilterAnomalyModel } from "../filters/common/config_generated";
 import { AnomalyResult, Scorer } from "../lib/anomaly/scorer";
 import { ICD_BINS } from "../lib/anomaly/features";
 
@@ -37,7 +38,14 @@ export function configure(): bool {
   const r = new ConfigReader();
   output.clear();
   const doc = r.parse(inputs[0]);
-  const m: AnomalyModel | null = doc === null ? null : readModel(r, doc!, "", "model");
+  let m: AnomalyModel | null = null;
+  if (doc !== null) {
+    const v = r.object(doc, "model", "", false);
+    if (v !== null) {
+      const raw = readFilterAnomalyModel(r, v, "model");
+      if (r.ok) m = anomalyModel(r, raw, "", "model");
+    }
+  }
   if (!r.ok) {
     output.setString(r.error!);
     return false;

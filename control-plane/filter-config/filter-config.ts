@@ -1,76 +1,21 @@
 // The JSON plugin configuration of one workload's wasm filters (identity, egress, anomaly),
-// emitted from the compiled policy. assembly/README.md documents the same format.
-import { filterModel, type AnomalyModel, type RouteModel } from '../anomaly/model.js';
+// emitted from the compiled policy. Its types are generated from filter-config.schema.json (the
+// one source of the format: the filters' AssemblyScript readers and assembly/README.md's tables
+// come from it too; npm run gen:filter-config).
+import { filterModel, type AnomalyModel } from '../anomaly/model.js';
 import { patternText } from '../policy/compile.js';
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload } from '../policy/compiled.js';
-import type { AnomalyMode, DnsTunneling, RateLimit, Verdict } from '../policy/types.js';
+import type {
+  AnomalyFilterConfig, EgressFilterConfig, FilterAnomalyModel, FilterConfig, FilterRule, FilterSegment, FilterTelemetry, IdentityFilterConfig,
+} from './filter-config.generated.js';
+
+export type * from './filter-config.generated.js';
 
 /** What changes at run time between policy versions and the filters must see too. */
 export interface RuntimeState {
   readonly model: AnomalyModel | null;
   /** Sorted. */
   readonly quarantined: readonly string[];
-}
-
-export interface FilterRule {
-  methods?: string[];
-  paths?: string[];
-  ports?: number[];
-}
-
-export interface FilterSegment {
-  name: string;
-  principals: string[];
-  principalPrefixes: string[];
-  namespaces: string[];
-  rules: FilterRule[];
-  rateLimit?: RateLimit;
-}
-
-export interface FilterEgressRule {
-  name: string;
-  hosts: string[];
-  cidrs: string[];
-  ports?: number[];
-}
-
-export interface FilterConfig {
-  version: string;
-  workload: string;
-  identity: string;
-  trustDomain: string;
-  /** Quarantined identities (sorted); the identity filter denies them as sources, the egress filter denies this workload's egress when its own identity is listed. */
-  quarantined: string[];
-  inbound: { mtls: 'strict' | 'permissive'; selected: boolean; default: Verdict; blocklist: string[]; segments: FilterSegment[] };
-  egress: { selected: boolean; default: Verdict; meshDomains: string[]; blocklist: string[]; rules: FilterEgressRule[]; dnsTunneling: DnsTunneling };
-  anomaly: {
-    mode: AnomalyMode;
-    threshold: number;
-    /** The learned baselines of this workload's routes (only with a model). */
-    model?: FilterAnomalyModel;
-  };
-  /** Where identity and anomaly post observations (only when asked for; off by default). */
-  telemetry?: FilterTelemetry;
-}
-
-/** The part of an AnomalyModel one workload's anomaly filter needs (anomaly/model.ts filterModel). */
-export interface FilterAnomalyModel {
-  version: string;
-  /** model.workloads[workload]: decides whether an unknown route of this workload scores. */
-  workloadSamples: number;
-  /** Keyed `<workload> <METHOD> <template>`, as in the model. */
-  routes: Record<string, RouteModel>;
-}
-
-/** An Envoy cluster that reaches the control plane's admin `/telemetry` endpoint. */
-export interface FilterTelemetry {
-  cluster: string;
-  authority: string;
-  path: string;
-  /** Observations per POST. */
-  maxBatch: number;
-  /** A partial batch is sent after this long. */
-  flushMs: number;
 }
 
 export interface FilterConfigOptions {
@@ -81,7 +26,8 @@ export interface FilterConfigOptions {
 
 function modelSection(model: AnomalyModel, workload: string): FilterAnomalyModel {
   const { version, routes } = filterModel(model, workload);
-  return { version, workloadSamples: model.workloads[workload] ?? 0, routes };
+  // The model's routes are deeply readonly; the generated types are not (the section is sent as is).
+  return { version, workloadSamples: model.workloads[workload] ?? 0, routes: routes as FilterAnomalyModel['routes'] };
 }
 
 function filterRule(rule: CompiledRule): FilterRule {
@@ -143,17 +89,6 @@ export function filterConfigFor(
   return config;
 }
 
-/** The identity filter's configuration: its inbound section, and the anomaly mode (with scoring off it reports allowed requests itself). */
-export type IdentityFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'trustDomain' | 'quarantined' | 'inbound' | 'telemetry'> & {
-  anomaly: Pick<FilterConfig['anomaly'], 'mode'>;
-};
-
-/** The egress filter's configuration: its egress section, and this workload's identity (its own quarantine). */
-export type EgressFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'identity' | 'quarantined' | 'egress'>;
-
-/** The anomaly filter's configuration: its anomaly section (with the model, when there is one). */
-export type AnomalyFilterConfig = Pick<FilterConfig, 'version' | 'workload' | 'anomaly' | 'telemetry'>;
-
 export type WasmFilterName = 'identity' | 'egress' | 'anomaly';
 
 export interface PerFilterConfigs {
@@ -164,7 +99,7 @@ export interface PerFilterConfigs {
 
 /**
  * What each filter is sent (ECDS, Istio WasmPlugins): only the sections its reader reads
- * (assembly/filters/<name>/config.ts), so that the anomaly model, for one, goes to the anomaly
+ * (IdentityFilterConfig, EgressFilterConfig, AnomalyFilterConfig in the schema), so that the anomaly model, for one, goes to the anomaly
  * filter alone. `filterConfigFor` is the whole document (meshguard render filter-config, replay).
  */
 export function perFilterConfigs(config: FilterConfig): PerFilterConfigs {

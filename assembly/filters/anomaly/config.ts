@@ -1,9 +1,11 @@
 // The anomaly filter's part of the plugin configuration: the `anomaly` section (mode, threshold
-// and optionally the learned `model` of this workload's routes) and the top-level `telemetry`.
+// and optionally the learned `model` of this workload's routes) and the top-level `telemetry`
+// (AnomalyFilterConfig in control-plane/filter-config/filter-config.schema.json), read by the
+// generated reader.
 import { JsonValue } from "../../lib/json";
-import { AnomalyModel, readModel } from "../../lib/anomaly/model";
+import { AnomalyModel, anomalyModel } from "../../lib/anomaly/model";
 import { ConfigReader } from "../common/config_reader";
-import { readTelemetryConfig, TelemetryConfig } from "../common/telemetry";
+import { FilterTelemetry, readAnomalyFilterConfig } from "../common/config_generated";
 
 export enum AnomalyMode {
   Off = 0,
@@ -17,21 +19,21 @@ export class AnomalyConfig {
   mode: AnomalyMode = AnomalyMode.Off;
   threshold: f64 = 0;
   model: AnomalyModel | null = null;
-  telemetry: TelemetryConfig | null = null;
+  telemetry: FilterTelemetry | null = null;
 }
 
 /** The anomaly configuration, or null with `r.error` set. */
 export function readAnomalyConfig(r: ConfigReader, doc: JsonValue): AnomalyConfig | null {
+  const raw = readAnomalyFilterConfig(r, doc, "");
+  if (!r.ok) return null;
   const config = new AnomalyConfig();
-  config.version = r.string(doc, "version", "version", false);
-  config.workload = r.string(doc, "workload", "workload", false);
-  const section = r.object(doc, "anomaly", "anomaly", true);
-  if (section === null) return null;
-  config.mode = <AnomalyMode>r.choice(section, "mode", "anomaly.mode", ["off", "monitor", "enforce"]);
-  if (config.mode != AnomalyMode.Off) {
-    config.threshold = r.number(section, "threshold", "anomaly.threshold", 0, 1e9, false);
-    if (r.ok) config.model = readModel(r, section, config.workload, "anomaly.model");
-  }
-  if (r.ok) config.telemetry = readTelemetryConfig(r, doc);
+  config.version = raw.version;
+  config.workload = raw.workload;
+  const section = raw.anomaly;
+  config.mode = <AnomalyMode>(<i32>section.mode);
+  config.threshold = section.threshold;
+  const model = section.model;
+  if (model !== null) config.model = anomalyModel(r, model, config.workload, "anomaly.model");
+  config.telemetry = raw.telemetry;
   return r.ok ? config : null;
 }

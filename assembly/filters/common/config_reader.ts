@@ -1,9 +1,20 @@
-// Typed access to the plugin configuration JSON. The first error wins and carries its field
-// path (`inbound.segments[2].rules[0].ports[1]: …`); readers keep going with defaults so the
-// caller checks `error` once at the end.
+// Typed access to the plugin configuration JSON, the primitives of the readers generated from the
+// schema (config_generated.ts). The first error wins and carries its field path
+// (`inbound.segments[2].rules[0].ports[1]: …`); readers keep going with defaults so the caller
+// checks `error` once at the end. Each primitive takes the member's `key` and the `path` of the
+// object that holds it, and builds the member's path only when it fails.
 import { ByteBuf } from "../../sdk";
 import { Cidr, parseCidr } from "../../lib/cidr";
 import { JsonKind, JsonValue, parseJson } from "../../lib/json";
+
+/** The field path of `key` under `path` (`inbound.segments[2]` + `name`). */
+export function fieldPath(path: string, key: string): string {
+  return path.length > 0 ? path + "." + key : key;
+}
+
+function itemPath(path: string, key: string, i: i32): string {
+  return fieldPath(path, key) + "[" + i.toString() + "]";
+}
 
 export class ConfigReader {
   error: string | null = null;
@@ -40,11 +51,11 @@ export class ConfigReader {
   private member(parent: JsonValue, key: string, path: string, kind: JsonKind, required: bool): JsonValue | null {
     const v = parent.get(key);
     if (v === null) {
-      if (required) this.fail(path, "required field is missing");
+      if (required) this.fail(fieldPath(path, key), "required field is missing");
       return null;
     }
     if (v.kind != kind) {
-      this.fail(path, "expected " + kindName(kind) + ", got " + v.kindName());
+      this.fail(fieldPath(path, key), "expected " + kindName(kind) + ", got " + v.kindName());
       return null;
     }
     return v;
@@ -63,25 +74,34 @@ export class ConfigReader {
     return v === null ? "" : v.text;
   }
 
+  /** A string that must not be empty (required). */
+  nonEmpty(parent: JsonValue, key: string, path: string): string {
+    const text = this.string(parent, key, path, true);
+    if (this.ok && text.length == 0) this.fail(fieldPath(path, key), "must not be empty");
+    return text;
+  }
+
+  /** A string that starts with `prefix` (required). */
+  startsWith(parent: JsonValue, key: string, path: string, prefix: string): string {
+    const text = this.string(parent, key, path, true);
+    if (this.ok && !text.startsWith(prefix)) this.fail(fieldPath(path, key), "must start with " + prefix);
+    return text;
+  }
+
   bool(parent: JsonValue, key: string, path: string): bool {
     const v = this.member(parent, key, path, JsonKind.Bool, true);
     return v !== null && v.bool;
   }
 
-  /** A number in [min, max] (whole when `integer`). */
-  number(parent: JsonValue, key: string, path: string, min: f64, max: f64, integer: bool): f64 {
-    const v = this.member(parent, key, path, JsonKind.Number, true);
-    if (v === null) return min;
-    return this.checkNumber(v, path, min, max, integer);
-  }
-
-  private checkNumber(v: JsonValue, path: string, min: f64, max: f64, integer: bool): f64 {
-    const n = v.number;
-    if ((integer && Math.floor(n) != n) || n < min || n > max) {
-      this.fail(path, "expected " + (integer ? "an integer" : "a number") + " in " + (<i64>min).toString() + ".." + (<i64>max).toString());
+  /** A number in [min, max] (whole when `integer`); absent: `min` and an error when `required`, else `absent`. */
+  number(parent: JsonValue, key: string, path: string, min: f64, max: f64, integer: bool, required: bool = true, absent: f64 = 0): f64 {
+    const v = this.member(parent, key, path, JsonKind.Number, required);
+    if (v === null) return required || parent.get(key) !== null ? min : absent;
+    if (!checkNumber(v, min, max, integer)) {
+      this.fail(fieldPath(path, key), rangeMessage(min, max, integer));
       return min;
     }
-    return n;
+    return v.number;
   }
 
   /** Index of the string value in `choices`. */
@@ -89,7 +109,7 @@ export class ConfigReader {
     const text = this.string(parent, key, path, true);
     if (!this.ok) return 0;
     const index = choices.indexOf(text);
-    if (index < 0) this.fail(path, "expected one of " + choices.join(" | ") + ", got \"" + text + "\"");
+    if (index < 0) this.fail(fieldPath(path, key), "expected one of " + choices.join(" | ") + ", got \"" + text + "\"");
     return index < 0 ? 0 : index;
   }
 
@@ -101,7 +121,7 @@ export class ConfigReader {
     for (let i = 0; i < list.items.length; i++) {
       const item = list.items[i];
       if (item.kind != JsonKind.String) {
-        this.fail(path + "[" + i.toString() + "]", "expected a string, got " + item.kindName());
+        this.fail(itemPath(path, key, i), "expected a string, got " + item.kindName());
         continue;
       }
       out.push(ByteBuf.fromString(item.text));
@@ -116,12 +136,14 @@ export class ConfigReader {
     const out = new Array<i32>();
     for (let i = 0; i < list.items.length; i++) {
       const item = list.items[i];
-      const itemPath = path + "[" + i.toString() + "]";
       if (item.kind != JsonKind.Number) {
-        this.fail(itemPath, "expected a port number, got " + item.kindName());
+        this.fail(itemPath(path, key, i), "expected a port number, got " + item.kindName());
         continue;
       }
-      out.push(<i32>this.checkNumber(item, itemPath, 1, 65535, true));
+      if (!checkNumber(item, 1, 65535, true)) {
+        this.fail(itemPath(path, key, i), rangeMessage(1, 65535, true));
+        out.push(1);
+      } else out.push(<i32>item.number);
     }
     return out;
   }
@@ -133,17 +155,71 @@ export class ConfigReader {
     if (list === null) return out;
     for (let i = 0; i < list.items.length; i++) {
       const item = list.items[i];
-      const itemPath = path + "[" + i.toString() + "]";
       if (item.kind != JsonKind.String) {
-        this.fail(itemPath, "expected a CIDR string, got " + item.kindName());
+        this.fail(itemPath(path, key, i), "expected a CIDR string, got " + item.kindName());
         continue;
       }
       const cidr = parseCidr(item.text, this.scratch);
-      if (cidr === null) this.fail(itemPath, this.scratch.toString());
+      if (cidr === null) this.fail(itemPath(path, key, i), this.scratch.toString());
       else out.push(cidr);
     }
     return out;
   }
+
+  /** Exactly `out.length` numbers into `out` (required). */
+  numbers(parent: JsonValue, key: string, path: string, out: StaticArray<f64>): void {
+    const list = this.array(parent, key, path, true);
+    if (list === null) return;
+    const count = out.length;
+    if (list.items.length != count) {
+      this.fail(fieldPath(path, key), "expected " + count.toString() + " numbers");
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const item = list.items[i];
+      if (item.kind != JsonKind.Number) this.fail(itemPath(path, key, i), "expected a number");
+      else out[i] = item.number;
+    }
+  }
+
+  /** 32-bit hashes. Absent: null. */
+  hashes(parent: JsonValue, key: string, path: string): u32[] | null {
+    const list = this.array(parent, key, path, false);
+    if (list === null) return null;
+    const out = new Array<u32>();
+    for (let i = 0; i < list.items.length; i++) {
+      const item = list.items[i];
+      if (item.kind != JsonKind.Number || item.number < 0 || item.number > 4294967295) this.fail(itemPath(path, key, i), "expected a 32-bit hash");
+      else out.push(<u32>item.number);
+    }
+    return out;
+  }
+
+  /** A 64-bit mask written as 16 lower-case hex digits (required). */
+  hex64(parent: JsonValue, key: string, path: string): u64 {
+    const text = this.string(parent, key, path, true);
+    let mask: u64 = 0;
+    for (let i = 0; this.ok && i < 16; i++) {
+      const d = i < text.length ? hexDigit(text.charCodeAt(i)) : -1;
+      if (d < 0 || text.length != 16) this.fail(fieldPath(path, key), "expected 16 hex digits");
+      mask = (mask << 4) | <u64>d;
+    }
+    return mask;
+  }
+}
+
+function checkNumber(v: JsonValue, min: f64, max: f64, integer: bool): bool {
+  const n = v.number;
+  return !((integer && Math.floor(n) != n) || n < min || n > max);
+}
+
+function rangeMessage(min: f64, max: f64, integer: bool): string {
+  return "expected " + (integer ? "an integer" : "a number") + " in " + (<i64>min).toString() + ".." + (<i64>max).toString();
+}
+
+function hexDigit(c: i32): i32 {
+  if (c >= 48 && c <= 57) return c - 48;
+  return c >= 97 && c <= 102 ? c - 87 : -1;
 }
 
 function kindName(kind: JsonKind): string {
@@ -151,5 +227,3 @@ function kindName(kind: JsonKind): string {
   v.kind = kind;
   return v.kindName();
 }
-
-export const DECISIONS: string[] = ["deny", "allow"];

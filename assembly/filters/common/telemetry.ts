@@ -6,31 +6,7 @@
 import {
   ByteBuf, Counter, getHttpCallResponseHeaders, httpCall, logWarn, PairsReader, PairsWriter, setTickPeriod,
 } from "../../sdk";
-import { JsonValue } from "../../lib/json";
-import { ConfigReader } from "./config_reader";
-
-export class TelemetryConfig {
-  cluster: ByteBuf = new ByteBuf(32);
-  authority: ByteBuf = new ByteBuf(32);
-  path: ByteBuf = new ByteBuf(32);
-  maxBatch: i32 = 100;
-  flushMs: u32 = 1000;
-}
-
-/** The optional top-level `telemetry` section; null when absent (or invalid, with `r` failed). */
-export function readTelemetryConfig(r: ConfigReader, doc: JsonValue): TelemetryConfig | null {
-  const v = r.object(doc, "telemetry", "telemetry", false);
-  if (v === null) return null;
-  const c = new TelemetryConfig();
-  c.cluster.setString(r.string(v, "cluster", "telemetry.cluster", true));
-  c.authority.setString(r.string(v, "authority", "telemetry.authority", true));
-  c.path.setString(r.string(v, "path", "telemetry.path", true));
-  if (r.ok && c.cluster.length == 0) r.fail("telemetry.cluster", "must not be empty");
-  if (r.ok && (c.path.length == 0 || c.path.at(0) != 47)) r.fail("telemetry.path", "must start with /");
-  c.maxBatch = <i32>r.number(v, "maxBatch", "telemetry.maxBatch", 1, 10000, true);
-  c.flushMs = <u32>r.number(v, "flushMs", "telemetry.flushMs", 10, 3600000, true);
-  return r.ok ? c : null;
-}
+import { FilterTelemetry } from "./config_generated";
 
 const MAX_IN_FLIGHT: i32 = 8;
 const MAX_BATCH_BYTES: i32 = 256 * 1024;
@@ -63,17 +39,22 @@ export class TelemetryBatcher {
   private workload: ByteBuf;
   private responseHeaders: ByteBuf = new ByteBuf(256);
   private pairs: PairsReader = new PairsReader();
+  private cluster: ByteBuf;
+  private maxBatch: i32;
 
-  constructor(public readonly config: TelemetryConfig, workload: string) {
+  /** `config`: the configuration's `telemetry` section, as the generated reader checked it. */
+  constructor(config: FilterTelemetry, workload: string) {
     this.workload = ByteBuf.fromString(workload);
+    this.cluster = ByteBuf.fromString(config.cluster);
+    this.maxBatch = <i32>config.maxBatch;
     this.dropped = new Counter("meshguard_telemetry_dropped");
     const h = this.headers;
     const method = ByteBuf.fromString("POST");
     h.addBuf(ByteBuf.fromString(":method"), method);
-    h.addBuf(ByteBuf.fromString(":path"), config.path);
-    h.addBuf(ByteBuf.fromString(":authority"), config.authority);
+    h.addBuf(ByteBuf.fromString(":path"), ByteBuf.fromString(config.path));
+    h.addBuf(ByteBuf.fromString(":authority"), ByteBuf.fromString(config.authority));
     h.addBuf(ByteBuf.fromString("content-type"), ByteBuf.fromString("application/x-ndjson"));
-    setTickPeriod(config.flushMs);
+    setTickPeriod(<u32>config.flushMs);
   }
 
   /** Queues one observation; `score` < 0 means "not scored" (the field is left out); `hits` comma-separated. */
@@ -101,7 +82,7 @@ export class TelemetryBatcher {
     }
     b.appendString("}\n");
     this.count++;
-    if (this.count >= this.config.maxBatch || b.length >= MAX_BATCH_BYTES) this.flush();
+    if (this.count >= this.maxBatch || b.length >= MAX_BATCH_BYTES) this.flush();
   }
 
   /** Sends what is queued (on a full batch and on every tick). */
@@ -112,7 +93,7 @@ export class TelemetryBatcher {
     if (this.inFlight.size >= MAX_IN_FLIGHT) {
       this.drop(n, "too many telemetry calls in flight");
     } else {
-      const id = httpCall(this.config.cluster, this.headers, this.batch, null, CALL_TIMEOUT_MS);
+      const id = httpCall(this.cluster, this.headers, this.batch, null, CALL_TIMEOUT_MS);
       if (id == 0) this.drop(n, "the host refused the telemetry call (unknown cluster?)");
       else this.inFlight.set(id, n);
     }

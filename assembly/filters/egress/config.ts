@@ -1,11 +1,13 @@
-// The egress filters' part of the plugin configuration: the `egress` section
-// (assembly/README.md "Plugin configuration").
+// The egress filters' part of the plugin configuration: the `egress` section (EgressFilterConfig
+// in control-plane/filter-config/filter-config.schema.json), read by the generated reader and
+// compiled here into the form decide.ts uses.
 import { ByteBuf } from "../../sdk";
 import { Cidr } from "../../lib/cidr";
 import { DnsTunnelLimits } from "../../lib/dns_tunnel";
 import { canonicalHost, CanonicalHost, HostKind } from "../../lib/host";
-import { JsonKind, JsonValue } from "../../lib/json";
-import { ConfigReader, DECISIONS } from "../common/config_reader";
+import { JsonValue } from "../../lib/json";
+import { ConfigReader } from "../common/config_reader";
+import { FilterEgressRule, FilterVerdict, readEgressFilterConfig } from "../common/config_generated";
 
 export enum HostPatternKind {
   Exact = 0,
@@ -85,67 +87,54 @@ function readHostPattern(r: ConfigReader, text: string, path: string): HostPatte
   return name === null ? null : new HostPattern(HostPatternKind.Exact, name);
 }
 
-function readRule(r: ConfigReader, v: JsonValue, path: string): EgressRule {
+function compileRule(r: ConfigReader, raw: FilterEgressRule, path: string): EgressRule {
   const rule = new EgressRule();
-  rule.name.setString(r.string(v, "name", path + ".name", true));
-  const hosts = r.strings(v, "hosts", path + ".hosts", true)!;
-  for (let i = 0; i < hosts.length; i++) {
-    const pattern = readHostPattern(r, hosts[i].toString(), path + ".hosts[" + i.toString() + "]");
+  rule.name.setString(raw.name);
+  for (let i = 0; i < raw.hosts.length; i++) {
+    const pattern = readHostPattern(r, raw.hosts[i].toString(), path + ".hosts[" + i.toString() + "]");
     if (pattern !== null) rule.hosts.push(pattern);
   }
-  rule.cidrs = r.cidrs(v, "cidrs", path + ".cidrs", false);
-  rule.ports = r.ports(v, "ports", path + ".ports");
+  rule.cidrs = raw.cidrs;
+  rule.ports = raw.ports;
   return rule;
 }
 
-function readDnsTunneling(r: ConfigReader, section: JsonValue, config: EgressConfig): void {
-  const v = r.object(section, "dnsTunneling", "egress.dnsTunneling", true);
-  if (v === null) return;
-  config.dnsMode = <DnsTunnelMode>r.choice(v, "mode", "egress.dnsTunneling.mode", ["off", "monitor", "enforce"]);
-  if (config.dnsMode == DnsTunnelMode.Off) return;
-  const limits = config.dnsLimits;
-  limits.maxLabelLength = <i32>r.number(v, "maxLabelLength", "egress.dnsTunneling.maxLabelLength", 1, 253, true);
-  limits.maxLabels = <i32>r.number(v, "maxLabels", "egress.dnsTunneling.maxLabels", 1, 127, true);
-  limits.entropyMinLength = <i32>r.number(v, "entropyMinLength", "egress.dnsTunneling.entropyMinLength", 1, 253, true);
-  limits.maxEntropy = r.number(v, "maxEntropy", "egress.dnsTunneling.maxEntropy", 0, 8, false);
-}
-
-/** The egress configuration, or null with `r.error` set. */
+/**
+ * The egress configuration, or null with `r.error` set: read by the reader generated from the
+ * schema, then compiled (canonical host patterns and mesh domains) into the filter's form.
+ */
 export function readEgressConfig(r: ConfigReader, doc: JsonValue): EgressConfig | null {
+  const raw = readEgressFilterConfig(r, doc, "");
+  if (!r.ok) return null;
   const config = new EgressConfig();
-  config.version = r.string(doc, "version", "version", false);
-  config.workload = r.string(doc, "workload", "workload", false);
-  const identity = r.string(doc, "identity", "identity", false);
-  const quarantined = r.strings(doc, "quarantined", "quarantined", true)!;
-  for (let i = 0; i < quarantined.length; i++) if (quarantined[i].toString() == identity) config.quarantined = true;
-  const egress = r.object(doc, "egress", "egress", true);
-  if (egress === null) return null;
-  config.selected = r.bool(egress, "selected", "egress.selected");
-  config.defaultAllow = r.choice(egress, "default", "egress.default", DECISIONS) == 1;
-  const domains = r.strings(egress, "meshDomains", "egress.meshDomains", true)!;
-  for (let i = 0; i < domains.length; i++) {
-    const name = canonicalName(r, domains[i].toString(), "egress.meshDomains[" + i.toString() + "]");
+  config.version = raw.version;
+  config.workload = raw.workload;
+  for (let i = 0; i < raw.quarantined.length; i++) if (raw.quarantined[i].toString() == raw.identity) config.quarantined = true;
+  const egress = raw.egress;
+  config.selected = egress.selected;
+  config.defaultAllow = egress.default == FilterVerdict.Allow;
+  for (let i = 0; i < egress.meshDomains.length; i++) {
+    const name = canonicalName(r, egress.meshDomains[i].toString(), "egress.meshDomains[" + i.toString() + "]");
     if (name === null) continue;
     const dotted = new ByteBuf(name.length + 1);
     dotted.push(46);
     dotted.appendBuf(name);
     config.meshDomains.push(dotted);
   }
-  config.blocklist = r.cidrs(egress, "blocklist", "egress.blocklist", true);
-  const rules = r.array(egress, "rules", "egress.rules", true);
-  if (rules !== null) {
-    for (let i = 0; i < rules.items.length; i++) {
-      const item = rules.items[i];
-      const path = "egress.rules[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) {
-        r.fail(path, "expected an object, got " + item.kindName());
-        continue;
-      }
-      const rule = readRule(r, item, path);
-      if (rule.ports !== null) config.needsPort = true;
-      config.rules.push(rule);
-    }
+  config.blocklist = egress.blocklist;
+  for (let i = 0; i < egress.rules.length; i++) {
+    const rule = compileRule(r, egress.rules[i], "egress.rules[" + i.toString() + "]");
+    if (rule.ports !== null) config.needsPort = true;
+    config.rules.push(rule);
   }
-  readDnsTunneling(r, egress, config);
+  const dns = egress.dnsTunneling;
+  config.dnsMode = <DnsTunnelMode>(<i32>dns.mode);
+  if (config.dnsMode != DnsTunnelMode.Off) {
+    const limits = config.dnsLimits;
+    limits.maxLabelLength = <i32>dns.maxLabelLength;
+    limits.maxLabels = <i32>dns.maxLabels;
+    limits.entropyMinLength = <i32>dns.entropyMinLength;
+    limits.maxEntropy = dns.maxEntropy;
+  }
   return r.ok ? config : null;
 }

@@ -1,10 +1,12 @@
 // The identity filter's part of the plugin configuration: top-level `trustDomain` and the
-// `inbound` section (assembly/README.md "Plugin configuration").
+// `inbound` section (IdentityFilterConfig in control-plane/filter-config/filter-config.schema.json),
+// read by the generated reader and compiled here into the form decide.ts uses.
 import { ByteBuf } from "../../sdk";
 import { Cidr } from "../../lib/cidr";
-import { JsonKind, JsonValue } from "../../lib/json";
+import { JsonValue } from "../../lib/json";
 import { compilePathPattern, PathPattern } from "../../lib/pattern";
-import { ConfigReader, DECISIONS } from "../common/config_reader";
+import { ConfigReader } from "../common/config_reader";
+import { FilterMtls, FilterRule, FilterSegment, FilterTelemetry, FilterVerdict, readIdentityFilterConfig } from "../common/config_generated";
 
 export class InboundRule {
   /** null: any method; [] (present but empty): none, as in the TS engine. */
@@ -37,12 +39,13 @@ export class InboundConfig {
   needsPort: bool = false;
   /** Quarantined identities: denied as sources before anything else (the engine's order). */
   quarantined: ByteBuf[] = [];
+  telemetry: FilterTelemetry | null = null;
 }
 
-function readRule(r: ConfigReader, v: JsonValue, path: string, config: InboundConfig): InboundRule {
+function compileRule(r: ConfigReader, raw: FilterRule, path: string, config: InboundConfig): InboundRule {
   const rule = new InboundRule();
-  rule.methods = r.strings(v, "methods", path + ".methods", false);
-  const paths = r.strings(v, "paths", path + ".paths", false);
+  rule.methods = raw.methods;
+  const paths = raw.paths;
   if (paths !== null) {
     const patterns = new Array<PathPattern>();
     for (let i = 0; i < paths.length; i++) {
@@ -53,57 +56,41 @@ function readRule(r: ConfigReader, v: JsonValue, path: string, config: InboundCo
     }
     rule.paths = patterns;
   }
-  rule.ports = r.ports(v, "ports", path + ".ports");
+  rule.ports = raw.ports;
   if (rule.ports !== null) config.needsPort = true;
   return rule;
 }
 
-function readSegment(r: ConfigReader, v: JsonValue, path: string, config: InboundConfig): Segment {
+function compileSegment(r: ConfigReader, raw: FilterSegment, path: string, config: InboundConfig): Segment {
   const segment = new Segment();
-  segment.name.setString(r.string(v, "name", path + ".name", true));
-  segment.principals = r.strings(v, "principals", path + ".principals", true)!;
-  segment.principalPrefixes = r.strings(v, "principalPrefixes", path + ".principalPrefixes", true)!;
-  segment.namespaces = r.strings(v, "namespaces", path + ".namespaces", true)!;
-  const rules = r.array(v, "rules", path + ".rules", false);
-  if (rules !== null) {
-    for (let i = 0; i < rules.items.length; i++) {
-      const item = rules.items[i];
-      const itemPath = path + ".rules[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) {
-        r.fail(itemPath, "expected an object, got " + item.kindName());
-        continue;
-      }
-      segment.rules.push(readRule(r, item, itemPath, config));
-    }
-  }
+  segment.name.setString(raw.name);
+  segment.principals = raw.principals;
+  segment.principalPrefixes = raw.principalPrefixes;
+  segment.namespaces = raw.namespaces;
+  for (let i = 0; i < raw.rules.length; i++) segment.rules.push(compileRule(r, raw.rules[i], path + ".rules[" + i.toString() + "]", config));
   return segment;
 }
 
-/** The inbound configuration, or null with `r.error` set. */
+/**
+ * The inbound configuration (and the optional `telemetry`), or null with `r.error` set: read by the
+ * reader generated from the schema, then compiled (path patterns) into the filter's form.
+ */
 export function readInboundConfig(r: ConfigReader, doc: JsonValue): InboundConfig | null {
+  const raw = readIdentityFilterConfig(r, doc, "");
+  if (!r.ok) return null;
   const config = new InboundConfig();
-  config.version = r.string(doc, "version", "version", false);
-  config.workload = r.string(doc, "workload", "workload", false);
-  config.trustDomain.setString(r.string(doc, "trustDomain", "trustDomain", true));
-  if (r.ok && config.trustDomain.length == 0) r.fail("trustDomain", "must not be empty");
-  config.quarantined = r.strings(doc, "quarantined", "quarantined", true)!;
-  const inbound = r.object(doc, "inbound", "inbound", true);
-  if (inbound === null) return null;
-  config.mtlsStrict = r.choice(inbound, "mtls", "inbound.mtls", ["permissive", "strict"]) == 1;
-  config.selected = r.bool(inbound, "selected", "inbound.selected");
-  config.defaultAllow = r.choice(inbound, "default", "inbound.default", DECISIONS) == 1;
-  config.blocklist = r.cidrs(inbound, "blocklist", "inbound.blocklist", true);
-  const segments = r.array(inbound, "segments", "inbound.segments", true);
-  if (segments !== null) {
-    for (let i = 0; i < segments.items.length; i++) {
-      const item = segments.items[i];
-      const path = "inbound.segments[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) {
-        r.fail(path, "expected an object, got " + item.kindName());
-        continue;
-      }
-      config.segments.push(readSegment(r, item, path, config));
-    }
+  config.version = raw.version;
+  config.workload = raw.workload;
+  config.trustDomain.setString(raw.trustDomain);
+  config.quarantined = raw.quarantined;
+  const inbound = raw.inbound;
+  config.mtlsStrict = inbound.mtls == FilterMtls.Strict;
+  config.selected = inbound.selected;
+  config.defaultAllow = inbound.default == FilterVerdict.Allow;
+  config.blocklist = inbound.blocklist;
+  for (let i = 0; i < inbound.segments.length; i++) {
+    config.segments.push(compileSegment(r, inbound.segments[i], "inbound.segments[" + i.toString() + "]", config));
   }
+  config.telemetry = raw.telemetry;
   return r.ok ? config : null;
 }

@@ -13,7 +13,7 @@ import { DenyReply, RULE_HEADER } from "../common/deny_reply";
 import {
   readAddressIp, readConfigDocument, readDestinationPort, rejectConfiguration, SOURCE_ADDRESS,
 } from "../common/request_facts";
-import { readTelemetryConfig, TelemetryBatcher } from "../common/telemetry";
+import { TelemetryBatcher } from "../common/telemetry";
 import { InboundConfig, readInboundConfig } from "./config";
 import { decideInbound, InboundRequest, InboundVerdict, principalWellFormed } from "./decide";
 
@@ -53,8 +53,7 @@ class IdentityRoot extends RootContext {
     if (doc === null) return false;
     const config = readInboundConfig(r, doc);
     if (config === null) return rejectConfiguration("identity", r);
-    const telemetry = readTelemetryConfig(r, doc);
-    if (!r.ok) return rejectConfiguration("identity", r);
+    const telemetry = config.telemetry;
     if (this.telemetry !== null) this.telemetry!.flush();
     this.telemetry = telemetry !== null ? new TelemetryBatcher(telemetry, config.workload) : null;
     // Allowed requests are reported by the anomaly filter when it scores them; with scoring off, here.

@@ -1,11 +1,12 @@
 // The learned per-route models (in the spirit of Kruegel & Vigna): for each parameter its length
 // distribution (Chebyshev bound), idealized character distribution (chi-square test), character
 // classes, structures and, where it takes few values, their enumeration; for the route which
-// parameters are always present and in which order. Read from the `anomaly.model` section of the
-// configuration that the control plane builds (control-plane/anomaly/model.ts).
+// parameters are always present and in which order. From the `anomaly.model` section of the
+// configuration that the control plane builds (control-plane/anomaly/model.ts), read by the reader
+// generated from control-plane/filter-config/filter-config.schema.json.
 import { ByteBuf } from "../../sdk/bytes";
 import { ConfigReader } from "../../filters/common/config_reader";
-import { JsonKind, JsonValue } from "../json";
+import { FilterAnomalyModel, FilterParamModel, FilterRouteModel } from "../../filters/common/config_generated";
 import { ICD_BINS, ValueFeatures } from "./features";
 
 export enum RouteMode {
@@ -27,17 +28,8 @@ const MAX_FIELD_POINTS: f64 = 12;
 /** Model points that make 10 score points when a route has no calibration. */
 export const DEFAULT_CALIBRATION: f64 = 8;
 
-export class ParamModel {
-  name: ByteBuf = new ByteBuf(16);
-  count: f64 = 0;
-  mean: f64 = 0;
-  variance: f64 = 0;
-  icd: StaticArray<f64> = new StaticArray<f64>(ICD_BINS);
-  classes: u64 = 0;
-  /** null: too many structures to enumerate (free text). */
-  shapes: ByteBuf[] | null = null;
-  values: u32[] | null = null;
-}
+/** A parameter's model: the generated FilterParamModel as read (`length` is [mean, variance]). */
+export type ParamModel = FilterParamModel;
 
 export class RouteModel {
   key: ByteBuf = new ByteBuf(32);
@@ -45,13 +37,15 @@ export class RouteModel {
   count: f64 = 0;
   calibration: f64 = DEFAULT_CALIBRATION;
   params: ParamModel[] = [];
+  /** The parameters' names (`params` keys), index for index. */
+  paramNames: ByteBuf[] = [];
   /** Parameter indexes always present. */
   required: i32[] = [];
   /** Pairs of parameter indexes (a, b): a always came before b. */
   order: i32[] = [];
 
   find(name: ByteBuf): i32 {
-    for (let i = 0; i < this.params.length; i++) if (unchecked(this.params[i]).name.equals(name)) return i;
+    for (let i = 0; i < this.paramNames.length; i++) if (unchecked(this.paramNames[i]).equals(name)) return i;
     return -1;
   }
 }
@@ -115,9 +109,10 @@ export function fieldPoints(p: ParamModel, f: ValueFeatures, which: StaticArray<
   let points: f64 = 0;
   let bits = 0;
   const l = <f64>f.length;
-  if (l > p.mean) {
-    const variance = p.variance + 1 + (p.mean / 10) * (p.mean / 10);
-    const d = l - p.mean;
+  const mean = unchecked(p.length[0]);
+  if (l > mean) {
+    const variance = unchecked(p.length[1]) + 1 + (mean / 10) * (mean / 10);
+    const d = l - mean;
     const lp = surprise(variance / (d * d), 2, 5);
     if (lp > 0.5) { points += lp; bits |= M_LENGTH; }
   }
@@ -176,62 +171,9 @@ export function unknownRoutePoints(model: AnomalyModel, workload: string): f64 {
   return model.samplesOf(workload) >= MIN_SAMPLES * 5 ? UNKNOWN_ROUTE_POINTS : 0;
 }
 
-// ---- reading
+// ---- compiling what the generated reader read (FilterAnomalyModel in the schema)
 
-function readNumbers(r: ConfigReader, v: JsonValue, key: string, path: string, count: i32, out: StaticArray<f64>): void {
-  const list = r.array(v, key, path, true);
-  if (list === null) return;
-  if (list.items.length != count) { r.fail(path, "expected " + count.toString() + " numbers"); return; }
-  for (let i = 0; i < count; i++) {
-    const item = list.items[i];
-    if (item.kind != JsonKind.Number) r.fail(path + "[" + i.toString() + "]", "expected a number");
-    else out[i] = item.number;
-  }
-}
-
-const pair = new StaticArray<f64>(2);
-
-function readParam(r: ConfigReader, name: string, v: JsonValue, path: string): ParamModel {
-  const p = new ParamModel();
-  p.name.setString(name);
-  p.count = r.number(v, "count", path + ".count", 0, 1e15, false);
-  readNumbers(r, v, "length", path + ".length", 2, pair);
-  p.mean = pair[0];
-  p.variance = pair[1];
-  readNumbers(r, v, "icd", path + ".icd", ICD_BINS, p.icd);
-  const classes = r.string(v, "classes", path + ".classes", true);
-  if (r.ok && classes.length != 16) r.fail(path + ".classes", "expected 16 hex digits");
-  let mask: u64 = 0;
-  for (let i = 0; r.ok && i < 16; i++) {
-    const d = hexDigit(classes.charCodeAt(i));
-    if (d < 0) r.fail(path + ".classes", "expected 16 hex digits");
-    mask = (mask << 4) | <u64>d;
-  }
-  p.classes = mask;
-  if (v.get("shapes") !== null) p.shapes = r.strings(v, "shapes", path + ".shapes", false);
-  const values = r.array(v, "values", path + ".values", false);
-  if (values !== null) {
-    const list = new Array<u32>();
-    for (let i = 0; i < values.items.length; i++) {
-      const item = values.items[i];
-      if (item.kind != JsonKind.Number || item.number < 0 || item.number > 4294967295) r.fail(path + ".values[" + i.toString() + "]", "expected a 32-bit hash");
-      else list.push(<u32>item.number);
-    }
-    p.values = list;
-  }
-  return p;
-}
-
-function hexDigit(c: i32): i32 {
-  if (c >= 48 && c <= 57) return c - 48;
-  return c >= 97 && c <= 102 ? c - 87 : -1;
-}
-
-const ROUTE_MODES: string[] = ["learn", "monitor", "enforce"];
-
-function readNames(r: ConfigReader, route: RouteModel, v: JsonValue, key: string, path: string, out: i32[]): void {
-  const names = r.strings(v, key, path, true);
-  if (names === null) return;
+function resolveNames(r: ConfigReader, route: RouteModel, names: ByteBuf[], path: string, out: i32[]): void {
   for (let i = 0; i < names.length; i++) {
     const at = route.find(names[i]);
     if (at < 0) r.fail(path + "[" + i.toString() + "]", "not a parameter of the route");
@@ -239,51 +181,33 @@ function readNames(r: ConfigReader, route: RouteModel, v: JsonValue, key: string
   }
 }
 
-function readRoute(r: ConfigReader, key: string, v: JsonValue, path: string): RouteModel {
+function routeModel(r: ConfigReader, key: string, raw: FilterRouteModel, path: string): RouteModel {
   const route = new RouteModel();
   route.key.setString(key);
-  route.mode = <RouteMode>(r.choice(v, "mode", path + ".mode", ROUTE_MODES) + 1);
-  route.count = r.number(v, "count", path + ".count", 0, 1e15, true);
-  if (v.get("calibration") !== null) route.calibration = r.number(v, "calibration", path + ".calibration", 1, 1e9, false);
-  const params = r.object(v, "params", path + ".params", true);
-  if (params !== null) {
-    for (let i = 0; i < params.keys.length; i++) {
-      const item = params.items[i];
-      const itemPath = path + ".params[\"" + params.keys[i] + "\"]";
-      if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());
-      else route.params.push(readParam(r, params.keys[i], item, itemPath));
-    }
-  }
-  readNames(r, route, v, "required", path + ".required", route.required);
-  readNames(r, route, v, "order", path + ".order", route.order);
+  route.mode = <RouteMode>(<i32>raw.mode + 1);
+  route.count = raw.count;
+  route.calibration = raw.calibration;
+  route.params = raw.params;
+  for (let i = 0; i < raw.paramsKeys.length; i++) route.paramNames.push(ByteBuf.fromString(raw.paramsKeys[i]));
+  resolveNames(r, route, raw.required, path + ".required", route.required);
+  resolveNames(r, route, raw.order, path + ".order", route.order);
   if (route.order.length % 2 != 0) r.fail(path + ".order", "expected pairs of names");
   return route;
 }
 
-/** The `model` member of `section`, or null (absent, or an error in `r`). Routes must belong to `workload` when it is not empty. */
-export function readModel(r: ConfigReader, section: JsonValue, workload: string, path: string): AnomalyModel | null {
-  const v = r.object(section, "model", path, false);
-  if (v === null) return null;
+/** The model that the generated reader read at `path`. Routes must belong to `workload` when it is not empty. */
+export function anomalyModel(r: ConfigReader, raw: FilterAnomalyModel, workload: string, path: string): AnomalyModel {
   const model = new AnomalyModel();
-  model.version = r.string(v, "version", path + ".version", false);
-  if (v.get("workloadSamples") !== null) model.workloadSamples = r.number(v, "workloadSamples", path + ".workloadSamples", 0, 1e15, false);
-  const workloads = r.object(v, "workloads", path + ".workloads", false);
-  if (workloads !== null) {
-    for (let i = 0; i < workloads.keys.length; i++) {
-      model.workloadNames.push(workloads.keys[i]);
-      model.workloadCounts.push(r.number(workloads, workloads.keys[i], path + ".workloads." + workloads.keys[i], 0, 1e15, false));
-    }
-  }
-  const routes = r.object(v, "routes", path + ".routes", true);
-  if (routes === null) return model;
+  model.version = raw.version;
+  model.workloadSamples = raw.workloadSamples;
+  model.workloadNames = raw.workloadsKeys;
+  model.workloadCounts = raw.workloads;
   const prefix = workload + " ";
-  for (let i = 0; i < routes.keys.length; i++) {
-    const key = routes.keys[i];
+  for (let i = 0; i < raw.routes.length; i++) {
+    const key = raw.routesKeys[i];
     const itemPath = path + ".routes[\"" + key + "\"]";
-    const item = routes.items[i];
     if (workload.length > 0 && !key.startsWith(prefix)) r.fail(itemPath, "a route of another workload (keys start with \"" + prefix + "\")");
-    else if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());
-    else model.routes.push(readRoute(r, key, item, itemPath));
+    else model.routes.push(routeModel(r, key, raw.routes[i], itemPath));
   }
   return model;
 }
