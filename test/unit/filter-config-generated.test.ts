@@ -4,12 +4,12 @@
 // and the JSON the control plane builds must pass the schema (each filter's part against that
 // filter's definition). test/wasm/filter-config.test.ts checks that the filters read it.
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { generate, loadSchema } from '../../scripts/gen-filter-config.mjs';
 import { learnModel } from '../../control-plane/anomaly/model.js';
 import { filterConfigFor, perFilterConfigs } from '../../control-plane/filter-config/filter-config.js';
 import { anomalyCorpus } from '../../bench/anomaly/corpus.js';
+import { filterConfigAjv } from '../helpers/filter-config-schema.js';
 import { compileYaml } from '../helpers/policy.js';
 
 const read = (relative: string) => readFileSync(new URL(`../../${relative}`, import.meta.url), 'utf8');
@@ -22,16 +22,6 @@ function lineDiff(actual: string, expected: string): string {
   const at = first < 0 ? Math.min(a.length, e.length) : first;
   const show = (lines: string[], sign: string) => lines.slice(Math.max(0, at - 2), at + 6).map((l, i) => `${sign}${Math.max(0, at - 2) + i + 1}: ${l}`).join('\n');
   return `first difference at line ${at + 1}\n--- committed\n${show(a, '-')}\n+++ generated from the schema\n${show(e, '+')}`;
-}
-
-/** ajv for the schema, with the generator's own keywords declared and the cidr format checked. */
-export function filterConfigAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
-  ajv.addKeyword('x-as-read');
-  ajv.addKeyword('x-as-unless');
-  ajv.addFormat('cidr', /^(?:\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:.]+\/\d{1,3})$/);
-  ajv.addSchema(loadSchema(), 'filter-config');
-  return ajv;
 }
 
 const POLICY = compileYaml(read('examples/shop.yaml'), 'examples/shop.yaml');
