@@ -143,7 +143,7 @@ class AsGenerator {
     }
     if (s.type === 'number' || s.type === 'integer') {
       const args = `v, ${str(key)}, path, ${this.range(owner, key, s)}, ${s.type === 'integer'}`;
-      if (required) return { type: 'f64', init: '0', read: [`out.${key} = r.number(${args});`] };
+      if (required) return { type: 'f64', init: '0', read: [`out.${key} = r.number(${args}, true, 0);`] };
       const absent = num(s.default ?? 0);
       return { type: 'f64', init: absent, read: [`out.${key} = r.number(${args}, false, ${absent});`] };
     }
@@ -227,7 +227,7 @@ class AsGenerator {
         type: 'f64[]', init: '[]', keys: true, read: [
           ...head,
           `    out.${key}Keys.push(name);`,
-          `    out.${key}.push(r.number(${map}, name, ${P}, ${this.range(owner, key, value)}, ${value.type === 'integer'}));`,
+          `    out.${key}.push(r.number(${map}, name, ${P}, ${this.range(owner, key, value)}, ${value.type === 'integer'}, true, 0));`,
           ...tail,
         ],
       };

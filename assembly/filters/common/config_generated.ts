@@ -132,8 +132,8 @@ export function readFilterTelemetry(r: ConfigReader, v: JsonValue, path: string)
   out.cluster = r.nonEmpty(v, "cluster", path);
   out.authority = r.string(v, "authority", path, true);
   out.path = r.startsWith(v, "path", path, "/");
-  out.maxBatch = r.number(v, "maxBatch", path, 1, 10000, true);
-  out.flushMs = r.number(v, "flushMs", path, 10, 3600000, true);
+  out.maxBatch = r.number(v, "maxBatch", path, 1, 10000, true, true, 0);
+  out.flushMs = r.number(v, "flushMs", path, 10, 3600000, true, true, 0);
   return out;
 }
 
@@ -196,10 +196,10 @@ export function readFilterDnsTunneling(r: ConfigReader, v: JsonValue, path: stri
   const out = new FilterDnsTunneling();
   out.mode = <FilterMode>r.choice(v, "mode", path, FilterMode_CHOICES);
   if (out.mode != FilterMode.Off) {
-    out.maxLabelLength = r.number(v, "maxLabelLength", path, 1, 253, true);
-    out.maxLabels = r.number(v, "maxLabels", path, 1, 127, true);
-    out.entropyMinLength = r.number(v, "entropyMinLength", path, 1, 253, true);
-    out.maxEntropy = r.number(v, "maxEntropy", path, 0, 8, false);
+    out.maxLabelLength = r.number(v, "maxLabelLength", path, 1, 253, true, true, 0);
+    out.maxLabels = r.number(v, "maxLabels", path, 1, 127, true, true, 0);
+    out.entropyMinLength = r.number(v, "entropyMinLength", path, 1, 253, true, true, 0);
+    out.maxEntropy = r.number(v, "maxEntropy", path, 0, 8, false, true, 0);
   }
   return out;
 }
@@ -277,7 +277,7 @@ export class FilterParamModel {
 /** Reads `FilterParamModel` from `v` (an object) at `path`; the first error is in `r`. */
 export function readFilterParamModel(r: ConfigReader, v: JsonValue, path: string): FilterParamModel {
   const out = new FilterParamModel();
-  out.count = r.number(v, "count", path, 0, 1000000000000000, false);
+  out.count = r.number(v, "count", path, 0, 1000000000000000, false, true, 0);
   r.numbers(v, "length", path, out.length);
   r.numbers(v, "icd", path, out.icd);
   out.classes = r.hex64(v, "classes", path);
@@ -305,7 +305,7 @@ export class FilterRouteModel {
 export function readFilterRouteModel(r: ConfigReader, v: JsonValue, path: string): FilterRouteModel {
   const out = new FilterRouteModel();
   out.mode = <FilterRouteMode>r.choice(v, "mode", path, FilterRouteMode_CHOICES);
-  out.count = r.number(v, "count", path, 0, 1000000000000000, true);
+  out.count = r.number(v, "count", path, 0, 1000000000000000, true, true, 0);
   out.calibration = r.number(v, "calibration", path, 1, 1000000000, false, false, 8);
   const paramsMap = r.object(v, "params", path, true);
   if (paramsMap !== null) {
@@ -348,7 +348,7 @@ export function readFilterAnomalyModel(r: ConfigReader, v: JsonValue, path: stri
     for (let i = 0; i < workloadsMap.keys.length; i++) {
       const name = workloadsMap.keys[i];
       out.workloadsKeys.push(name);
-      out.workloads.push(r.number(workloadsMap, name, fieldPath(path, "workloads"), 0, 1000000000000000, false));
+      out.workloads.push(r.number(workloadsMap, name, fieldPath(path, "workloads"), 0, 1000000000000000, false, true, 0));
     }
   }
   const routesMap = r.object(v, "routes", path, true);
@@ -376,7 +376,7 @@ export function readFilterAnomaly(r: ConfigReader, v: JsonValue, path: string): 
   const out = new FilterAnomaly();
   out.mode = <FilterMode>r.choice(v, "mode", path, FilterMode_CHOICES);
   if (out.mode != FilterMode.Off) {
-    out.threshold = r.number(v, "threshold", path, 0, 1000000000, false);
+    out.threshold = r.number(v, "threshold", path, 0, 1000000000, false, true, 0);
     const modelValue = r.object(v, "model", path, false);
     if (modelValue !== null) out.model = readFilterAnomalyModel(r, modelValue, fieldPath(path, "model"));
   }

@@ -94,7 +94,7 @@ export class ConfigReader {
   }
 
   /** A number in [min, max] (whole when `integer`); absent: `min` and an error when `required`, else `absent`. */
-  number(parent: JsonValue, key: string, path: string, min: f64, max: f64, integer: bool, required: bool = true, absent: f64 = 0): f64 {
+  number(parent: JsonValue, key: string, path: string, min: f64, max: f64, integer: bool, required: bool, absent: f64): f64 {
     const v = this.member(parent, key, path, JsonKind.Number, required);
     if (v === null) return required || parent.get(key) !== null ? min : absent;
     if (!checkNumber(v, min, max, integer)) {
