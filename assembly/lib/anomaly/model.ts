@@ -25,7 +25,7 @@ const ORDER_POINTS: f64 = 2;
 const MAX_ROUTE_POINTS: f64 = 4;
 const UNKNOWN_ROUTE_POINTS: f64 = 5;
 const MAX_FIELD_POINTS: f64 = 12;
-/** Model points that make 10 score points when a route has no calibration. */
+/** Model points that make 10 score points when a route has no calibration (the schema's FilterRouteModel.calibration default, which the reader fills in: a test holds them equal). */
 export const DEFAULT_CALIBRATION: f64 = 8;
 
 /** A parameter's model: the generated FilterParamModel as read (`length` is [mean, variance]). */
