@@ -2,10 +2,11 @@
 // control-plane/filter-config/filter-config.schema.json, and the schema and those readers agree on
 // what they reject (test/unit/filter-config-generated.test.ts checks the built JSON against the schema).
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { filterConfigFor, perFilterConfigs } from '../../control-plane/filter-config/filter-config.js';
 import { filterConfigAjv } from '../helpers/filter-config-schema.js';
 import { compileYaml } from '../helpers/policy.js';
+import { builtFilter } from './build.js';
 import { loadHost, rejectedConfig } from './filter-env.js';
 
 const POLICY = compileYaml(readFileSync(new URL('../../examples/shop.yaml', import.meta.url), 'utf8'), 'examples/shop.yaml');
@@ -22,6 +23,12 @@ async function configures(name: 'identity' | 'egress' | 'anomaly', config: unkno
   return host.logs().some((l) => l.source === 'plugin' && l.message.startsWith(`meshguard ${name}: configured`));
 }
 
+// The filters are compiled once per test process (test/wasm/build.ts); on a busy machine that and
+// a dozen module loads take a while: generous bounds, no speed assumed.
+beforeAll(async () => {
+  for (const name of ['identity', 'egress', 'anomaly']) await builtFilter(name);
+}, 600_000);
+
 describe('each filter reads its part of the configuration the control plane builds', () => {
   it('for every workload of examples/shop.yaml, with telemetry and a quarantine', async () => {
     for (const workload of POLICY.workloads.values()) {
@@ -30,7 +37,7 @@ describe('each filter reads its part of the configuration the control plane buil
         expect(await configures(name, parts[name]), `${name} for ${workload.key}`).toBe(true);
       }
     }
-  });
+  }, 300_000);
 });
 
 describe('the schema and the generated readers reject the same configurations', () => {
@@ -64,5 +71,5 @@ describe('the schema and the generated readers reject the same configurations', 
     expect(validate(config), JSON.stringify(validate.errors)).toBe(valid);
     if (valid) expect(await configures(name, config)).toBe(true);
     else expect((await rejectedConfig(name, config)).errors).toHaveLength(1);
-  });
+  }, 120_000);
 });
