@@ -45,10 +45,23 @@ const sample = <T>(arb: fc.Arbitrary<T>, numRuns: number, seed: number): T[] => 
 function paths(): DiffCase[] {
   const pathChars = fc.constantFrom('/', '.', '..', '%', '%2e', '%2E', '%2f', '%3B', '%3b', '%41', '%zz', '%7e', '%25', ';', '?', '#', '\\', 'a', 'B', '~', '\t', '\u00e9', '//');
   const generated = sample(fc.array(pathChars, { maxLength: 12 }).map((parts) => '/' + parts.join('')), 800, 1);
-  return [...PATH_CASES, ...generated, 'a/b', '', '?x', '/a?b#c', '/a?\u0001'].map((raw) => {
+  // Every escape at the edges of the unreserved ranges and of the hex digits ('@' and '`' sit just below 'A' and 'a').
+  const escapes = ['%4@', '%`1', '%@1', '%5A', '%5a', '%5B', '%61', '%7A', '%7a', '%7B', '%60', '%40', '%30', '%39', '%2D', '%2C', '%5F', '%7E', '%7F', '%2F', '%5C', '%00', '%1F', '%20', '%GA', '%aG'];
+  const view = (r: ReturnType<Harness['normalizePath']>) => (r.ok ? r.path : 'rejected');
+  const cases: DiffCase[] = [...PATH_CASES, ...generated, ...escapes.map((e) => `/x${e}y`), 'a/b', '', '?x', '/a?b#c', '/a?\u0001'].map((raw) => {
     const ts = normalizePath(raw);
-    return { what: `normalizePath ${JSON.stringify(raw)}`, run: (h) => { const r = h.normalizePath(raw); return r.ok ? r.path : 'rejected'; }, expected: ts.ok ? ts.path : 'rejected' };
+    return { what: `normalizePath ${JSON.stringify(raw)}`, run: (h) => view(h.normalizePath(raw)), expected: ts.ok ? ts.path : 'rejected' };
   });
+  // A value read right after a longer one: a read past its end finds the longer one's bytes.
+  const shorts = ['/%4', '/%', '/a%4', '/x/%4', '/%2', '/.', '/..', '/a/.', '/a/..', '/.%3', '/.%'];
+  for (const short of shorts) {
+    for (const tail of ['1', 'A1', ';', '%3B', '3B', 'B', '.;', '/x']) {
+      const long = short + tail;
+      const [a, b] = [normalizePath(long), normalizePath(short)];
+      cases.push({ what: `normalizePath ${JSON.stringify(short)} after ${JSON.stringify(long)}`, run: (h) => [view(h.normalizePath(long)), view(h.normalizePath(short))], expected: [a.ok ? a.path : 'rejected', b.ok ? b.path : 'rejected'] });
+    }
+  }
+  return cases;
 }
 
 function hostView(h: ReturnType<Harness['canonicalHost']>) {
@@ -58,7 +71,15 @@ function hostView(h: ReturnType<Harness['canonicalHost']>) {
 function hosts(): DiffCase[] {
   const hostChars = fc.constantFrom('a', 'Z', '0', '1', '9', '.', '-', ':', '[', ']', 'x', 'f', '::', '255', '0x', '_', '\u00fc', '443', '65535', '65536', '0', ':0', 'ffff', '.0x1f');
   const generated = sample(fc.array(hostChars, { maxLength: 10 }).map((parts) => parts.join('')), 800, 2);
-  const edges = [`${'a'.repeat(63)}.example`, `${'a'.repeat(64)}.example`, `${'a.'.repeat(126)}b`, `${'a.'.repeat(126)}bc`, 'example.com.', 'example.com..', '[::1]:80', '[::1]x', '[::1', '[::ffff:1.2.3.4]:443', '1.2.3.4:', 'a:99999', 'a:01', 'x.0x1g', 'x.0xff', 'x.0x', '1.2.3.04'];
+  const edges = [`${'a'.repeat(63)}.example`, `${'a'.repeat(64)}.example`, `${'a.'.repeat(126)}b`, `${'a.'.repeat(126)}bc`, 'example.com.', 'example.com..', '[::1]:80', '[::1]x', '[::1', '[::ffff:1.2.3.4]:443', '1.2.3.4:', 'a:99999', 'a:01', 'x.0x1g', 'x.0xff', 'x.0x', '1.2.3.04',
+    // ports at their edges, and one that wraps a 32-bit integer to port 1
+    'a:0', 'a:1', 'a:9', 'a:19', 'a:10000', 'a:65535', 'a:65536', 'a:4294967297', 'a:123456', 'a:1a', 'a:/1', 'a::1',
+    // labels that end like a number: hex, digits and letters mixed
+    'x.ax12', 'ax1', 'x.1x5', 'a.1xf', 'x.0x9', '0x9', 'x.0xa', 'x.0xg', 'x.0x/', 'x.09', 'x.9a',
+    // control characters that ASCII lower-casing by `| 0x20` would turn into '-', '.', '0' or '1'
+    'a\rb.example', 'a\u000eexample', '\u0010.1.1.1', '\u0011.1.1.1', 'a\u000db',
+    // brackets: junk after the literal, bad ports, an IPv4 literal inside
+    '[::1]x80', '[::1]a1', '[::1]:abc', '[::1]:0', '[::1]:', '[::1]:65536', '[1.2.3.4]', '[1.2.3.4]:80', '[]', '[:]', '[::1]]'];
   const cases: DiffCase[] = [];
   for (const authority of [...HOST_CASES, ...generated, ...edges]) {
     const ts = canonicalHost(authority);
@@ -66,6 +87,12 @@ function hosts(): DiffCase[] {
       what: `canonicalHost ${JSON.stringify(authority)}`, run: (h) => hostView(h.canonicalHost(authority)),
       expected: ts.ok ? { host: ts.host, ip: ts.kind === 'ip' ? (ts.ip.v === 4 ? 'v4' : 'v6') : null, port: ts.port } : 'rejected',
     });
+  }
+  // A value read right after a longer one (a read past its end finds the longer one's bytes).
+  for (const [long, short] of [['[::1]', '[::1'], ['[::1]:80', '[::1]:'], ['a:80', 'a:'], ['a.b', 'a.'], ['x.0x1', 'x.0x'], ['[::1]:8', '[::1]']]) {
+    const [a, b] = [canonicalHost(long!), canonicalHost(short!)];
+    const tsView = (ts: ReturnType<typeof canonicalHost>) => (ts.ok ? { host: ts.host, ip: ts.kind === 'ip' ? (ts.ip.v === 4 ? 'v4' : 'v6') : null, port: ts.port } : 'rejected');
+    cases.push({ what: `canonicalHost ${JSON.stringify(short)} after ${JSON.stringify(long)}`, run: (h) => [hostView(h.canonicalHost(long!)), hostView(h.canonicalHost(short!))], expected: [tsView(a), tsView(b)] });
   }
   const sni = [...fixture<{ cases: { in: string }[] }>('sni.json').cases.map((c) => c.in), ...generated.slice(0, 300), ...edges];
   for (const text of sni) {
@@ -77,7 +104,7 @@ function hosts(): DiffCase[] {
 
 function ips(): DiffCase[] {
   const fx = fixture<{ addresses: { in: string }[]; cidrs: { cidr: string; ip: string }[] }>('ips.json');
-  const octet = fc.oneof(fc.nat(255).map(String), fc.constantFrom('256', '01', '00', '', 'x', '1000'));
+  const octet = fc.oneof(fc.nat(255).map(String), fc.constantFrom('256', '01', '00', '', 'x', '1000', '1/', '2-', '1,', '9:', '25/'));
   const v4 = fc.array(octet, { minLength: 3, maxLength: 5 }).map((o) => o.join('.'));
   const group = fc.oneof(fc.constantFrom('0', '1', 'ffff', 'FFFF', '00000', 'db8', '2001', '2002', '64', 'ff9b', 'g', '0000', 'abcd'), fc.nat(0xffff).map((n) => n.toString(16)));
   const v6 = fc.tuple(fc.array(group, { maxLength: 9 }), fc.nat(9), fc.boolean(), fc.option(fc.nat(255).map((n) => `1.2.3.${n}`), { nil: undefined }))
@@ -89,7 +116,8 @@ function ips(): DiffCase[] {
       if (gap && text.endsWith(':')) text = `${text}:`;
       return tail ? `${text}:${tail}` : text;
     });
-  const addresses = [...fx.addresses.map((a) => a.in), ...sample(v4, 300, 3), ...sample(v6, 500, 4), '::', '::1', '::2', '1::', '::ffff:0:1.2.3.4', '2002:c000:0201::', '64:ff9b::1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', '1:0:0:2:0:0:0:3', '1:0:0:0:2:0:0:3', '0:0:1::'];
+  const addresses = [...fx.addresses.map((a) => a.in), ...sample(v4, 300, 3), ...sample(v6, 500, 4), '::', '::1', '::2', '1::', '::ffff:0:1.2.3.4', '2002:c000:0201::', '64:ff9b::1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', '1:0:0:2:0:0:0:3', '1:0:0:0:2:0:0:3', '0:0:1::',
+    '1.2.3.1/', '1.2.3.2-', '1.2.3.4.', '.1.2.3', '::@', '1:@::', '::`', '::G', '1:2:3:4:5:6:7:8:9:10:11', '1:2:3:4::', '::1.2.3.4.5', '::1.2.3', '1::2:3:4:5:6:7:8', ':1.2.3.4', '1.2:3'];
   const cases: DiffCase[] = addresses.map((text) => {
     const ts = parseIP(text);
     return { what: `ip ${JSON.stringify(text)}`, run: (h) => h.ip(text), expected: ts ? { ip: formatIP(ts), version: ts.v } : null };
@@ -100,12 +128,21 @@ function ips(): DiffCase[] {
   const blocks = [...sample(v4Prefix, 300, 5), ...sample(v6Prefix, 300, 6)].map(([base, prefix]) => `${base}/${prefix}`);
   const r = prng(7);
   const pairs: Array<[string, string]> = [...fx.cidrs.map((c): [string, string] => [c.cidr, c.ip]), ...blocks.map((b): [string, string] => [b, targets[Math.floor(r() * targets.length)]!]),
-    ['10.0.0.0/8x', '10.0.0.1'], ['example.com/24', '10.0.0.1'], ['', '10.0.0.1'], ['10.0.0.0/', '10.0.0.1'], ['10.0.0.0', '10.0.0.0']];
+    ['10.0.0.0/8x', '10.0.0.1'], ['example.com/24', '10.0.0.1'], ['', '10.0.0.1'], ['10.0.0.0/', '10.0.0.1'], ['10.0.0.0', '10.0.0.0'],
+    // a prefix that wraps a 32-bit integer, prefix digits just past '9'
+    ['10.0.0.0/4294967304', '10.1.0.1'], ['10.0.0.0/:', '10.1.0.1'], ['10.0.0.0/1:', '10.1.0.1'], ['10.0.0.0/0', '1.1.1.1'],
+    // 6to4 blocks at and around /16 and /48
+    ...['2002::/16', '2002::/15', '2002::/17', '2002:c000:200::/40', '2002:c000:200::/47', '2002:c000:200::/48', '2002:c000:200::/60', '2002:c000:2ff::/48'].flatMap((b): Array<[string, string]> => [[b, '2002:c000:201::1'], [b, '192.0.2.1'], [b, '10.0.0.1'], [b, '192.0.3.1']]),
+    ...['::ffff:0:0/95', '::ffff:0:0/96', '::/90', '::/127', '::2/127', '64:ff9b::/96', '64:ff9b::/95'].flatMap((b): Array<[string, string]> => [[b, '::1'], [b, '0.0.0.1'], [b, '64:ff9b::1'], [b, '::3']])];
   for (const [cidr, ip] of pairs) {
     const parsed = parseCidr(cidr);
     const address = parseIP(ip);
     const expected = typeof parsed === 'string' || address === null ? 'invalid' : cidrContains(parsed, address);
     cases.push({ what: `cidrContains ${cidr} ${ip}`, run: (h) => h.cidrContains(cidr, ip), expected });
+  }
+  for (const [long, short] of [['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:'], ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:'], ['1.2.3.45', '1.2.3.4'], ['::1.2.3.4', '::1.2.3.'], ['1::2', '1::']]) {
+    const view = (ip: ReturnType<typeof parseIP>) => (ip ? { ip: formatIP(ip), version: ip.v } : null);
+    cases.push({ what: `ip ${JSON.stringify(short)} after ${JSON.stringify(long)}`, run: (h) => [h.ip(long!), h.ip(short!)], expected: [view(parseIP(long!)), view(parseIP(short!))] });
   }
   // Envoy address properties: no TypeScript twin (the CheckRequest carries address and port apart).
   const properties: Array<[string, { ip: string; version: number } | null, number]> = [
@@ -117,6 +154,14 @@ function ips(): DiffCase[] {
   ];
   for (const [address, ip, port] of properties) {
     cases.push({ what: `socketAddress ${JSON.stringify(address)}`, run: (h) => [h.socketAddress(address), h.socketPort(address)], expected: [ip, port] });
+  }
+  // More shapes, pinned to the unmutated build (no twin, and Envoy does not send them): a mutant must not change how they read.
+  for (const address of ['[::1]:80x', '[::1]80', ':80', '[::1]:', '1.2.3.4:1', '1.2.3.4:9', '1.2.3.4:19', '1.2.3.4:99999', '[2001:db8::1]', ']:80', '[]:80', 'a]:80',
+    '1.2.3.4:/1', '1.2.3.4::80', '[::1]:80]', '[1.2.3.4]:80', '[::1]:1', '[::1]:65535', '[::1]:65536', '1.2.3.4:0080']) {
+    cases.push({ what: `socketAddress ${JSON.stringify(address)} (pinned)`, run: (h) => [null, [h.socketAddress(address), h.socketPort(address)]], expected: null, pinned: true });
+  }
+  for (const [long, short] of [['[::1]:80', '[::1'], ['1.2.3.4:80', '1.2.3.4:'], ['[::1]', '[::1'], ['1.2.3.4:8', '1.2.3.4']]) {
+    cases.push({ what: `socketAddress ${JSON.stringify(short)} after ${JSON.stringify(long)} (pinned)`, run: (h) => [null, [h.socketAddress(long!), h.socketPort(long!), h.socketAddress(short!), h.socketPort(short!)]], expected: null, pinned: true });
   }
   return cases;
 }
@@ -142,7 +187,9 @@ const wellFormed = fc.tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom(...A
   .map(([ns, sa, td]) => id(ns, sa, td));
 const otherPath = fc.constantFrom(`spiffe://${TD}`, `spiffe://${TD}/x`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/sa`, `spiffe://${TD}/ns/a/x/b`, `spiffe://${TD}/foo/ns/a/sa/x`,
   `spiffe://${TD}/ns//sa/x`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sb/x`, `spiffe://${TD}/ns/a/xa/x`, `spiffe://${TD}/ns/a/s/x`, `spiffe://${TD}/nx/a/sa/x`, `spiffe://${TD}/xs/a/sa/x`,
-  `spiffe://${TD}/ns/a/sa/x/`, `spiffe://${TD}x/ns/a/sa/x`, `spiffe://${TD}/ns`, `spiffe://${TD}/n`, `spiffe://${TD}/ns/a/sa/x/y`, `spiffe://${TD}/.a/x`, `spiffe://${TD}/a./x`, `spiffe://${TD}/..a`, `spiffe://${TD}/...`);
+  `spiffe://${TD}/ns/a/sa/x/`, `spiffe://${TD}x/ns/a/sa/x`, `spiffe://${TD}/ns`, `spiffe://${TD}/n`, `spiffe://${TD}/ns/a/sa/x/y`, `spiffe://${TD}/.a/x`, `spiffe://${TD}/a./x`, `spiffe://${TD}/..a`, `spiffe://${TD}/...`,
+  // a longer trust domain that goes on with "ns/": the namespace must start right after "<td>/"
+  `spiffe://${TD}xns/a/sa/x`, `spiffe://${TD}.ns/a/sa/x`, `spiffe://${TD}-ns/ab/sa/x`);
 const SUFFIXES = ['/extra', '/', '/.', '/..', '//x', '/sa/x', 'b', '.x', '/ns/a/sa/x'];
 const midPath = fc.tuple(wellFormed, fc.constantFrom(...SUFFIXES)).map(([base, suffix]) => base + suffix);
 const BAD = ['%', '%2F', '@', ':', '?', '#', ' ', 'A', 'Z', 'é', '\u0000', '/', '.', '..', '*', '\\', '\n', '`', '{', '[', '^', '~', '0', '9', '_', '-', 'z'];
@@ -313,13 +360,14 @@ function decisions(perWorkload: number): DiffCase[] {
   const sets = [
     ...POLICIES.map((p) => ({ name: p.name, policy: compileYaml(p.text, 'parity.yaml'), requests: null as null })),
     { name: 'steps', policy: compileYaml(STEPS, 'steps.yaml'), requests: null as null },
+    { name: 'steps, DNS tunnelling off', policy: compileYaml(STEPS.replace('mode: monitor', 'mode: off'), 'steps.yaml'), requests: null as null },
   ];
   for (const { name, policy } of sets) {
     const p = { name };
     const configs = new Map([...policy.workloads.values()].map((w) => [w.key, JSON.stringify(filterConfigFor(policy, w))]));
     const requests = [
       ...corpusFor(policy, perWorkload).map(({ workload, what, request }) => ({ workload, what, input: toCheckInput(request) })),
-      ...(name === 'steps' ? stepRequests(policy) : []),
+      ...(name === 'steps' ? stepRequests(policy) : name.startsWith('steps,') ? stepRequests(policy).filter((r) => r.workload === 'a/api' && r.input.contextExtensions[CONTEXT_DIRECTION] === 'outbound') : []),
     ];
     for (const { workload, what, input } of requests) {
       if (input.http === null || input.http.conflict !== undefined) continue;
@@ -357,6 +405,15 @@ function quarantine(policy: CompiledPolicy): DiffCase[] {
   const cases: DiffCase[] = [];
   const held = 'spiffe://cluster.local/ns/a/sa/held';
   for (const w of policy.workloads.values()) {
+    // An empty identity in the list holds nobody: a request without a peer identity is not quarantined.
+    const withEmpty = JSON.stringify(filterConfigFor(policy, w, null, { quarantined: ['', held] }));
+    const none: CheckInput = {
+      source: { principal: '', address: '10.0.0.1', port: 4000 }, destination: { principal: w.identity, address: '10.0.0.2', port: 8080 },
+      http: { method: 'GET', path: '/p/x', host: 'svc.local', scheme: 'http', headers: {}, body: '' }, sni: '', contextExtensions: { 'meshguard.io/workload': w.key },
+    };
+    const open = decide(policy, none);
+    const noneFacts = { principal: '', source: '10.0.0.1:4000', path: '/p/x', method: 'GET', port: 8080 };
+    cases.push({ what: `inbound quarantine list with "" ${w.key}`, run: (h) => inboundView(h.inbound(withEmpty, noneFacts)), expected: [open.decision, open.status, open.rule], pinned: true });
     const config = JSON.stringify(filterConfigFor(policy, w, null, { quarantined: [held, w.identity] }));
     for (const principal of [held, `${held}x`, 'spiffe://cluster.local/ns/a/sa/hel', '']) {
       const input: CheckInput = {
