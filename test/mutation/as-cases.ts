@@ -53,6 +53,11 @@ function paths(): DiffCase[] {
     return { what: `normalizePath ${JSON.stringify(raw)}`, run: (h) => view(h.normalizePath(raw)), expected: ts.ok ? ts.path : 'rejected' };
   });
   // A value read right after a longer one: a read past its end finds the longer one's bytes.
+  // "%3B" is the escaped ";" after a dot segment: the same shape with another first or second byte is a name.
+  for (const raw of ['/.x3B', '/..x3B', '/.%2B', '/..%2B', '/.%7B', '/.%3C', '/..%3b', '/.A3B']) {
+    const ts = normalizePath(raw);
+    cases.push({ what: `normalizePath ${JSON.stringify(raw)}`, run: (h) => view(h.normalizePath(raw)), expected: ts.ok ? ts.path : 'rejected' });
+  }
   const shorts = ['/%4', '/%', '/a%4', '/x/%4', '/%2', '/.', '/..', '/a/.', '/a/..', '/.%3', '/.%'];
   for (const short of shorts) {
     for (const tail of ['1', 'A1', ';', '%3B', '3B', 'B', '.;', '/x']) {
@@ -157,7 +162,8 @@ function ips(): DiffCase[] {
   }
   // More shapes, pinned to the unmutated build (no twin, and Envoy does not send them): a mutant must not change how they read.
   for (const address of ['[::1]:80x', '[::1]80', ':80', '[::1]:', '1.2.3.4:1', '1.2.3.4:9', '1.2.3.4:19', '1.2.3.4:99999', '[2001:db8::1]', ']:80', '[]:80', 'a]:80',
-    '1.2.3.4:/1', '1.2.3.4::80', '[::1]:80]', '[1.2.3.4]:80', '[::1]:1', '[::1]:65535', '[::1]:65536', '1.2.3.4:0080']) {
+    '1.2.3.4:/1', '1.2.3.4::80', '[::1]:80]', '[1.2.3.4]:80', '[::1]:1', '[::1]:65535', '[::1]:65536', '1.2.3.4:0080',
+    '12345', '8080', '1.2.3.4:4294967376', '[::1]:4294967376', '1.2.3.4:1/', '1.2.3.4:8-', '1.2.3.4:123456']) {
     cases.push({ what: `socketAddress ${JSON.stringify(address)} (pinned)`, run: (h) => [null, [h.socketAddress(address), h.socketPort(address)]], expected: null, pinned: true });
   }
   for (const [long, short] of [['[::1]:80', '[::1'], ['1.2.3.4:80', '1.2.3.4:'], ['[::1]', '[::1'], ['1.2.3.4:8', '1.2.3.4']]) {
@@ -392,7 +398,24 @@ function decisions(perWorkload: number): DiffCase[] {
         });
       }
     }
-    if (name === 'steps') cases.push(...quarantine(policy));
+    if (name === 'steps') cases.push(...quarantine(policy), ...tcp(policy, configs.get('a/api')!));
+  }
+  return cases;
+}
+
+/** TCP connections (no HTTP): the host from the SNI, else the destination IP (egress/tcp.ts). */
+function tcp(policy: CompiledPolicy, config: string): DiffCase[] {
+  const cases: DiffCase[] = [];
+  for (const sni of ['', 'api.example.com', 'x.example.org', 'BAD SNI', 'db.svc.cluster.local', '192.0.2.7', 'other.example', ...SUSPICIOUS.map((l) => `${l}.example.org`)]) {
+    for (const [address, port] of [['192.0.2.7', 443], ['10.9.9.9', 8443], [null, null], ['/pipe', null], ['2001:db8:1::9', 443], ['203.0.113.5', 80], ['192.0.2.7', 22]] as const) {
+      const input: CheckInput = {
+        source: { principal: 'spiffe://cluster.local/ns/a/sa/api', address: '10.0.0.1', port: 4000 }, destination: { principal: '', address, port },
+        http: null, sni, contextExtensions: { 'meshguard.io/workload': 'a/api', 'meshguard.io/direction': 'outbound' },
+      };
+      const verdict = decide(policy, input);
+      const facts = { sni, destination: socketText(address, port), port: port ?? 0 };
+      cases.push({ what: `egress tcp sni=${sni} dst=${address}:${port}`, run: (h) => egressView(h.egressTcp(config, facts)), expected: [verdict.decision, verdict.status, verdict.rule, verdict.dnsSuspicious], pinned: true });
+    }
   }
   return cases;
 }

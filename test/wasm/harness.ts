@@ -32,6 +32,7 @@ interface HarnessExports {
   json(): number;
   inbound(fresh: number, hasSource: number, hasPath: number, port: number): number;
   egress(fresh: number, hasDestination: number, destinationPort: number, https: number): number;
+  egressTcp(fresh: number, hasDestination: number, destinationPort: number): number;
 }
 
 /** The request facts the identity filter reads from Envoy. */
@@ -77,6 +78,8 @@ export interface Harness {
   inbound(config: string, facts: InboundFacts): string | null;
   /** The egress filter's decision (decide.ts decideEgress): "allow|deny status rule reason dns=N", null for a rejected configuration. */
   egress(config: string, facts: EgressFacts): string | null;
+  /** The egress filter's decision for a TCP connection (tcp.ts: SNI, else the destination). */
+  egressTcp(config: string, facts: Pick<EgressFacts, 'sni' | 'destination' | 'port'>): string | null;
 }
 
 function readString(memory: WebAssembly.Memory, ptr: number): string {
@@ -253,6 +256,13 @@ function wrap(x: HarnessExports): Harness {
       put(2, f.sni);
       put(3, f.destination ?? '');
       return x.egress(fresh ? 1 : 0, f.destination === null ? 0 : 1, f.port, f.https ? 1 : 0) === 0 ? output() : null;
+    },
+    egressTcp(config, f) {
+      const fresh = config !== lastEgress;
+      if (fresh) put(0, (lastEgress = config));
+      put(2, f.sni);
+      put(3, f.destination ?? '');
+      return x.egressTcp(fresh ? 1 : 0, f.destination === null ? 0 : 1, f.port) === 0 ? output() : null;
     },
   };
 }

@@ -278,3 +278,36 @@ export function egress(fresh: i32, hasDestination: i32, destinationPort: i32, ht
   output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
   return 0;
 }
+
+const tcpRequest = new EgressRequest();
+
+/**
+ * decideEgress as filters/egress/tcp.ts reads a connection: SNI (slot 2), else the destination
+ * address (slot 3, when hasDestination) as the host; the address's port, else destinationPort. Its
+ * request is never given a port mismatch (there is no authority). Output as for egress; 0, or -1.
+ */
+export function egressTcp(fresh: i32, hasDestination: i32, destinationPort: i32): i32 {
+  if (fresh != 0) {
+    const r = new ConfigReader();
+    const doc = r.parse(inputs[0]);
+    egressConfig = doc === null ? null : readEgressConfig(r, doc);
+  }
+  const config = egressConfig;
+  if (config === null) return -1;
+  const request = tcpRequest;
+  const sni = inputs[2];
+  request.destination.version = 0;
+  let port = 0;
+  if (hasDestination != 0) {
+    if (!parseSocketAddress(inputs[3].ptr, inputs[3].length, request.destination)) request.destination.version = -1;
+    port = socketAddressPort(inputs[3].ptr, inputs[3].length);
+  }
+  if (sni.length > 0) canonicalSni(sni.ptr, sni.length, request.host);
+  else destinationAsHost(request, "no SNI and no destination address");
+  request.port = port != 0 ? port : destinationPort;
+  decideEgress(config, request, egressVerdict);
+  const rule = egressVerdict.rule;
+  verdictText(egressVerdict.allow, egressVerdict.status, rule === null ? "-" : rule.name.toString(), egressVerdict.reason);
+  output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
+  return 0;
+}
