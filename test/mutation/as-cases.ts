@@ -399,6 +399,11 @@ function decisions(perWorkload: number): DiffCase[] {
       }
     }
     if (name === 'steps') cases.push(...quarantine(policy), ...tcp(policy, configs.get('a/api')!));
+    if (name === 'steps') {
+      // Without a blocklist: a destination that is not an IP must not count as blocklisted (TCP reads it with an SNI too).
+      const open = compileYaml(STEPS.replace(/ {2}blocklist:\n.*\n/, ''), 'steps.yaml');
+      cases.push(...tcp(open, JSON.stringify(filterConfigFor(open, open.workloads.get('a/api')!))));
+    }
   }
   return cases;
 }
