@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', 'build/**', 'node_modules/**', '**/node_modules/**', '.venv-envoy/**', '.tools/**', 'assembly/**', 'packages/*/test/fixtures/**', 'test/wasm/as/**', 'deploy/**', 'reports/**', '.stryker-tmp/**'],
+    ignores: ['**/dist/**', 'build/**', 'node_modules/**', '**/node_modules/**', '.venv-envoy/**', '.tools/**', 'assembly/**', 'packages/*/test/fixtures/**', 'packages/*/test/conformance/gcore/**', 'test/wasm/as/**', 'deploy/**', 'reports/**', '.stryker-tmp/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

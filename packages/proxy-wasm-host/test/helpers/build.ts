@@ -4,7 +4,7 @@
 import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,21 +48,31 @@ function installed(pkg: string): string {
   }
 }
 
-async function cacheKey(file: string, args: readonly string[]): Promise<string> {
+async function cacheKey(sources: readonly string[], args: readonly string[]): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify(args));
   for (const pkg of ['assemblyscript', '@gcoredev/proxy-wasm-sdk-as']) {
     h.update(await readFile(installed(pkg)));
   }
-  h.update(await readFile(path.join(FIXTURES, file)));
+  for (const file of sources) h.update(await readFile(file));
   h.update(await readFile(path.join(SHIM_DIR, 'wasi_process.ts')));
   return h.digest('hex').slice(0, 24);
 }
 
 /** Builds fixtures/<file> and returns the wasm bytes. */
-export async function buildFixture(file: string, options: BuildOptions = {}): Promise<Uint8Array> {
-  const entry = path.relative(PACKAGE, path.join(FIXTURES, file));
-  const key = await cacheKey(file, argv(entry, 'out.wasm', options));
+export function buildFixture(file: string, options: BuildOptions = {}): Promise<Uint8Array> {
+  return buildSource(path.join(FIXTURES, file), options);
+}
+
+/**
+ * Builds an AssemblyScript entry file (absolute path) and returns the wasm bytes. The cache key
+ * covers every .ts file in the entry's folder, so modules may import helpers next to them.
+ */
+export async function buildSource(file: string, options: BuildOptions = {}): Promise<Uint8Array> {
+  const entry = path.relative(PACKAGE, file);
+  const dir = path.dirname(file);
+  const sources = (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(dir, f));
+  const key = await cacheKey(sources, argv(entry, 'out.wasm', options));
   const cached = path.join(CACHE, `${path.basename(file, '.ts')}-${key}.wasm`);
   try {
     return new Uint8Array(await readFile(cached));
@@ -73,7 +83,7 @@ export async function buildFixture(file: string, options: BuildOptions = {}): Pr
   const tmp = `${cached}.${process.pid}.tmp`;
   const result = await asc.main(argv(entry, tmp, options));
   if (result.error) {
-    throw new Error(`asc failed for ${file}: ${result.error.message}\n${result.stderr.toString()}`);
+    throw new Error(`asc failed for ${entry}: ${result.error.message}\n${result.stderr.toString()}`);
   }
   await rename(tmp, cached);
   return new Uint8Array(await readFile(cached));

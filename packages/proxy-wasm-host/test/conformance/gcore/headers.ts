@@ -1,0 +1,101 @@
+// Conformance module (G-Core SDK): request and response header callbacks — what the filter is
+// given (counts, end_of_stream, values, the whole map) and what add/replace/remove return and do.
+
+export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
+import {
+  Context,
+  FilterHeadersStatusValues,
+  FilterTrailersStatusValues,
+  RootContext,
+  registerRootContext,
+} from "@gcoredev/proxy-wasm-sdk-as/assembly";
+import { addHeader, header, mapSize, pairs, removeHeader, replaceHeader, trace } from "./trace";
+
+const REQ: u32 = 0; // HeaderMapType RequestHeaders
+const REQ_TRAILERS: u32 = 1;
+const RESP: u32 = 2;
+const RESP_TRAILERS: u32 = 3;
+
+class HeadersRoot extends RootContext {
+  createContext(context_id: u32): Context {
+    return new HeadersStream(context_id, this);
+  }
+}
+
+class HeadersStream extends Context {
+  constructor(context_id: u32, root: RootContext) {
+    super(context_id, root);
+  }
+
+  onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const id = this.context_id.toString();
+    trace("request_headers " + id + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    trace("  pairs " + pairs(REQ));
+    trace("  size " + mapSize(REQ));
+    trace("  get :method " + header(REQ, ":method"));
+    trace("  get :path " + header(REQ, ":path"));
+    trace("  get :authority " + header(REQ, ":authority"));
+    trace("  get x-conform-multi " + header(REQ, "x-conform-multi"));
+    trace("  get X-Conform-Case " + header(REQ, "X-Conform-Case"));
+    trace("  get x-absent " + header(REQ, "x-absent"));
+    trace("  add x-conform-added " + addHeader(REQ, "x-conform-added", "one"));
+    trace("  add x-conform-added " + addHeader(REQ, "x-conform-added", "two"));
+    trace("  add X-Conform-Upper " + addHeader(REQ, "X-Conform-Upper", "v"));
+    trace("  replace x-conform-multi " + replaceHeader(REQ, "x-conform-multi", "replaced"));
+    trace("  replace x-conform-new " + replaceHeader(REQ, "x-conform-new", "created"));
+    trace("  remove x-conform-remove " + removeHeader(REQ, "x-conform-remove"));
+    trace("  remove x-absent " + removeHeader(REQ, "x-absent"));
+    trace("  get x-conform-added " + header(REQ, "x-conform-added"));
+    trace("  pairs " + pairs(REQ));
+    trace("  response pairs " + pairs(RESP));
+    trace("  request trailers " + pairs(REQ_TRAILERS));
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onRequestTrailers(count: u32): FilterTrailersStatusValues {
+    trace("request_trailers " + this.context_id.toString() + " count=" + count.toString());
+    trace("  pairs " + pairs(REQ_TRAILERS));
+    trace("  add x-conform-trailer " + addHeader(REQ_TRAILERS, "x-conform-trailer", "t"));
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  onResponseHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const id = this.context_id.toString();
+    trace("response_headers " + id + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    trace("  pairs " + pairs(RESP));
+    trace("  size " + mapSize(RESP));
+    trace("  get :status " + header(RESP, ":status"));
+    trace("  request pairs " + pairs(REQ));
+    trace("  add x-conform-resp " + addHeader(RESP, "x-conform-resp", "added"));
+    trace("  replace x-upstream " + replaceHeader(RESP, "x-upstream", "replaced"));
+    trace("  remove x-upstream-remove " + removeHeader(RESP, "x-upstream-remove"));
+    trace("  pairs " + pairs(RESP));
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseTrailers(count: u32): FilterTrailersStatusValues {
+    trace("response_trailers " + this.context_id.toString() + " count=" + count.toString());
+    trace("  pairs " + pairs(RESP_TRAILERS));
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  onLog(): void {
+    trace("log " + this.context_id.toString());
+    trace("  request pairs " + pairs(REQ));
+    trace("  response pairs " + pairs(RESP));
+    trace("  add x-in-log " + addHeader(RESP, "x-in-log", "1"));
+  }
+
+  onDone(): bool {
+    trace("done " + this.context_id.toString());
+    return true;
+  }
+
+  onDelete(): void {
+    trace("delete " + this.context_id.toString());
+  }
+}
+
+registerRootContext((context_id: u32) => {
+  return new HeadersRoot(context_id);
+}, "conform");
