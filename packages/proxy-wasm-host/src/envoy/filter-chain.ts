@@ -259,6 +259,8 @@ export class FilterChain {
     const respHeaders = ownMap(answer.headers);
     respHeaders.replace(':status', String(answer.status ?? 200));
     info.responseCode = answer.status ?? 200;
+    // Envoy's router (onUpstreamHeaders) records "via_upstream" before the encoder filters run.
+    info.responseCodeDetails ??= 'via_upstream';
     const respTrailers = answer.trailers === undefined ? null : ownMap(answer.trailers);
     const encoded = await run.message('response', respHeaders, chunksOf(answer.body), respTrailers);
     const withForward = { ...base, forwarded };

@@ -382,6 +382,16 @@ export function hcmRequestHeaders(ex: Exchange): [string, string][] {
   ];
 }
 
+/**
+ * The request body as Envoy's HTTP/1 codec hands it to the filters: a content-length body read in
+ * one go comes as the data (end_of_stream false) and then an empty end of stream; a chunked body
+ * as one callback per chunk (each chunk waited for, see Exchange.afterChunk) and the empty end.
+ */
+export function hcmBodyChunks(ex: Exchange): string[] {
+  const chunks = ex.body ?? [];
+  return chunks.length === 0 ? [] : [...chunks, ''];
+}
+
 /** What Envoy's StreamInfo knows about the downstream connection of one exchange. */
 export function connectionInfo(e: EnvoyExchange, run: EnvoyRun): StreamInfoInput {
   return { protocol: 'HTTP/1.1', connection: { source: e.clientAddress, destination: `127.0.0.1:${run.port}` } };

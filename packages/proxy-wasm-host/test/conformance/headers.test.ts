@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
 import {
-  connectionInfo, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost, withoutPairs,
+  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost, withoutPairs,
   type EnvoyRun, type Exchange, type HostRun,
 } from './harness.js';
 
@@ -31,7 +31,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: header callbacks (G-Core SDK module, E
 
   async function compare(ex: Exchange) {
     const e = await throughEnvoy(envoy!, ex);
-    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: ex.body ? [...ex.body] : [], info: connectionInfo(e, envoy!) });
+    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
     expect(normalize(h.trace)).toEqual(normalize(e.trace));
     expect(h.seen).toEqual(e.seen);
     return { e, h };
