@@ -72,21 +72,19 @@ export class BodyBuffer implements HostBuffer {
   }
 
   /**
-   * Envoy's Buffer::copyFrom: start=0,length=0 prepends; start=0,length>=size replaces all;
+   * Envoy's Buffer::copyFrom: start=0 drains `length` bytes (all of them when length >= size) and
+   * prepends the data — so length=0 prepends and 0<length<size replaces the first `length` bytes;
    * start>=size appends; anything else is BadArgument.
    */
   copyFrom(start: number, length: number, data: Uint8Array): WasmResult {
     if (start === 0) {
-      if (length === 0) {
-        this.prepend(data);
-        return WasmResult.Ok;
+      const drained = Math.min(length, this.len);
+      if (drained > 0) {
+        this.store.copyWithin(0, drained, this.len);
+        this.len -= drained;
       }
-      if (length >= this.len) {
-        this.len = 0;
-        this.append(data);
-        return WasmResult.Ok;
-      }
-      return WasmResult.BadArgument;
+      this.prepend(data);
+      return WasmResult.Ok;
     }
     if (start >= this.len) {
       this.append(data);

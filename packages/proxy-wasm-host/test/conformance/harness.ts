@@ -349,7 +349,8 @@ export async function throughHost(
       const a = answer(viewOf({ forwarded } as ChainResult));
       // Envoy's upstream codec hands the filters Node's `connection: keep-alive` too (and drops
       // its `keep-alive: timeout=5`); the stand-in upstream answers with the same fields.
-      return { status: a.status, headers: [[':status', String(a.status)], ...a.headers, ['connection', 'keep-alive']], body: a.body };
+      // Its body, like a request's (hcmBodyChunks): the data, then an empty end of stream.
+      return { status: a.status, headers: [[':status', String(a.status)], ...a.headers, ['connection', 'keep-alive']], body: [a.body, ''] };
     },
   );
   const r = result.response;
@@ -366,14 +367,13 @@ export async function throughHost(
 /**
  * The request headers as Envoy's HTTP connection manager hands them to the first filter for an
  * HTTP/1.1 request from throughEnvoy(): `host` becomes `:authority`, then `:path`, `:method`,
- * `:scheme`, the client's fields lower-cased (`connection: close` removed), `x-forwarded-proto`
- * appended. The host has no connection manager, so the test gives it this (checked by the traces:
+ * `:scheme`, the client's fields lower-cased (`connection: close` removed; `content-length` kept,
+ * `transfer-encoding: chunked` removed by the codec), `x-forwarded-proto` appended. The host has no connection manager, so the test gives it this (checked by the traces:
  * the modules log the whole map).
  */
 export function hcmRequestHeaders(ex: Exchange): [string, string][] {
   const chunks = ex.body ?? [];
-  const framing: [string, string][] = chunks.length === 1 ? [['content-length', String(Buffer.byteLength(chunks[0]!))]]
-    : chunks.length > 1 ? [['transfer-encoding', 'chunked']] : [];
+  const framing: [string, string][] = chunks.length === 1 ? [['content-length', String(Buffer.byteLength(chunks[0]!))]] : [];
   return [
     [':authority', AUTHORITY], [':path', ex.path], [':method', ex.method], [':scheme', 'http'],
     ...(ex.headers ?? []).map(([k, v]): [string, string] => [k.toLowerCase(), v]),

@@ -1,0 +1,55 @@
+// Conformance, bodies: the gcore/body.ts module (G-Core SDK) buffers, reads and rewrites request
+// and response bodies, in Envoy and in this host. See ./README.md.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
+import {
+  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
+  type EnvoyRun, type Exchange, type HostRun,
+} from './harness.js';
+
+const SETUP = { module: 'body', name: 'conform' };
+
+/** Chunk i+1 goes out once Envoy's trace shows the data callback for chunk i. */
+const afterChunk = (trace: readonly string[], sent: number) => trace.filter((l) => l.startsWith('request_body ')).length >= sent;
+
+describe.skipIf(!ENVOY_BIN)('conformance: bodies (G-Core SDK module, Envoy vs host)', () => {
+  let envoy: EnvoyRun | undefined;
+  let host: HostRun;
+  beforeAll(async () => {
+    envoy = await startEnvoyRun(SETUP);
+    host = await startHostRun(SETUP);
+  });
+  afterAll(async () => {
+    await envoy?.close();
+    await stopAllEnvoys();
+  });
+
+  async function compare(ex: Exchange) {
+    const e = await throughEnvoy(envoy!, ex);
+    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
+    expect(h.trace).toEqual(e.trace);
+    expect(h.seen).toEqual(e.seen);
+    return { e, h };
+  }
+
+  it('a content-length body, buffered and rewritten both ways', async () => {
+    const { e } = await compare({ method: 'POST', path: '/b', body: ['hello body'] });
+    expect(e.trace.filter((l) => /^(request|response)_body/.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(e.seen.body).toMatch(/^rewritten:\d+$/);
+  });
+
+  it('a chunked body in three chunks, buffered: every data callback sees the whole buffer so far', async () => {
+    const { e } = await compare({ method: 'POST', path: '/chunks', body: ['abc', 'defg', 'hi'], afterChunk });
+    expect(e.trace.filter((l) => l.startsWith('request_body ')).length).toBe(4);
+  });
+
+  it('a chunked body passed through chunk by chunk (Continue), first byte of each rewritten', async () => {
+    const { e } = await compare({ method: 'POST', path: '/stream', headers: [['x-conform-body', 'stream']], body: ['abc', 'defg', 'hi'], afterChunk });
+    expect(e.trace.filter((l) => l.startsWith('request_body ')).length).toBe(4);
+  });
+
+  it('no body: no data callbacks on the request side', async () => {
+    const { e } = await compare({ method: 'GET', path: '/none' });
+    expect(e.trace.some((l) => l.startsWith('request_body '))).toBe(false);
+  });
+});
