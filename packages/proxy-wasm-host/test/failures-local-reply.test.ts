@@ -47,8 +47,10 @@ describe('proxy_send_local_response', () => {
     expect(result.forwarded).toBeNull();
     expect(result.localReply?.filter).toBe(0);
     expect(result.response?.status).toBe(403);
+    // Envoy's order (prepareLocalReply): the plugin's headers right after :status, then the
+    // fields Envoy sets (checked against Envoy by test/conformance/local-reply.test.ts).
     expect(result.response?.headers.entries()).toEqual([
-      [':status', '403'], ['content-length', '16'], ['content-type', 'text/plain'], ['x-reason', 'segment'],
+      [':status', '403'], ['x-reason', 'segment'], ['content-length', '16'], ['content-type', 'text/plain'],
     ]);
     expect(Buffer.from(result.response!.body).toString()).toBe('denied by policy');
     expect(probeResult(host, 'resp_headers', 'gh|2|content-type')).toBe('0 text/plain');
@@ -61,7 +63,7 @@ describe('proxy_send_local_response', () => {
     });
     expect(result.response?.status).toBe(200);
     expect(result.response?.headers.get('grpc-status')).toBe('7');
-    expect(result.response?.headers.get('grpc-message')).toBe('no%20way');
+    expect(result.response?.headers.get('grpc-message')).toBe('no way');
   });
 });
 

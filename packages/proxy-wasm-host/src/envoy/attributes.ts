@@ -87,7 +87,8 @@ function grpcStatus(s: PropertyScope, info: StreamInfo): CelValue | undefined {
   const raw = s.activeResponseTrailers?.get('grpc-status') ?? s.activeResponseHeaders?.get('grpc-status');
   if (raw !== undefined) return /^\d+$/.test(raw) ? int64(Number(raw)) : undefined;
   if (info.responseCode === undefined) return undefined;
-  return int64(HTTP_TO_GRPC[info.responseCode] ?? (info.responseCode === 200 ? 0 : 2));
+  // Grpc::Utility::httpToGrpcStatus: anything not in the table (200 included) is Unknown (2).
+  return int64(HTTP_TO_GRPC[info.responseCode] ?? 2);
 }
 
 function responseMap(s: PropertyScope, info: StreamInfo): CelMap {

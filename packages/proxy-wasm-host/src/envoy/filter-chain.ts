@@ -268,6 +268,7 @@ export class FilterChain {
     const body = concat(encoded.body);
     info.bytesSent = body.length;
     const response = { status: Number(respHeaders.get(':status')), headers: respHeaders, body, trailers: encoded.trailers };
+    info.responseCode = response.status;
     return { ...withForward, response };
   }
 
@@ -277,13 +278,16 @@ export class FilterChain {
     const localReply = { ...stop.reply, filter: stop.filter, side };
     const encoded = encodeLocalReply(stop.reply, request);
     if (side === 'response') {
-      return { ...base, localReply, response: { status: stop.reply.status, headers: encoded.headers, body: encoded.body, trailers: null } };
+      base.info.responseCode = Number(encoded.headers.get(':status'));
+      return { ...base, localReply, response: { status: base.info.responseCode, headers: encoded.headers, body: encoded.body, trailers: null } };
     }
     const chunks = encoded.headersOnly ? [] : [encoded.body];
     const out = await run.message('response', encoded.headers, chunks, null);
     const response = out.stop
       ? null
       : { status: Number(encoded.headers.get(':status')), headers: encoded.headers, body: concat(out.body), trailers: null };
+    // The code on_log reads is the :status that went downstream (200 for a gRPC local reply).
+    if (response) base.info.responseCode = response.status;
     return { ...base, localReply, response };
   }
 }

@@ -100,6 +100,26 @@ export class HeaderMap {
     this.add(key, value);
   }
 
+  /**
+   * HeaderMapImpl::setInline (content-length, content-type, grpc-status, …): the existing entry's
+   * value changes where it is (later entries of the key go), else the field is added.
+   */
+  setInline(key: string, value: string): void {
+    const lower = asciiLower(key);
+    const at = this.k.indexOf(lower);
+    if (at < 0) {
+      this.add(lower, value);
+      return;
+    }
+    this.v[at] = value;
+    for (let i = this.k.length - 1; i > at; i--) {
+      if (this.k[i] === lower) {
+        this.k.splice(i, 1);
+        this.v.splice(i, 1);
+      }
+    }
+  }
+
   remove(key: string): void {
     const lower = asciiLower(key);
     for (let i = this.k.length - 1; i >= 0; i--) {

@@ -64,24 +64,45 @@ export interface EncodedResponse {
   readonly headersOnly: boolean;
 }
 
-/** The response Envoy sends downstream for a local reply. */
+/**
+ * Envoy's PercentEncoding::encode for grpc-message: bytes below 0x20, from 0x7e ('~') up, and '%'
+ * become %XX (upper case); everything else, spaces included, stays.
+ */
+export function grpcMessageEncode(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    out += b < 0x20 || b >= 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
+  }
+  return out;
+}
+
+/**
+ * The response Envoy sends downstream for a local reply (Http::Utility::prepareLocalReply):
+ * `:status`, then the plugin's headers (the modify_headers callback), then what Envoy sets on top
+ * of them in place — content-length and content-type (text/plain unless the plugin gave one), or
+ * for a gRPC request `:status` 200, content-type application/grpc, grpc-status (unless the plugin
+ * gave one) and grpc-message, without content-length.
+ */
 export function encodeLocalReply(reply: LocalReply, request: HeaderMap | null): EncodedResponse {
   const headers = new HeaderMap();
+  headers.add(':status', String(reply.status));
+  for (const [k, v] of reply.headers) headers.add(k, v);
+  const head = request?.get(':method') === 'HEAD';
   if (isGrpcRequest(request)) {
-    headers.add(':status', '200');
-    headers.add('content-type', 'application/grpc');
-    const code = reply.grpcStatus ?? HTTP_TO_GRPC[reply.status] ?? 2;
-    headers.add('grpc-status', String(code));
-    if (reply.body.length > 0) headers.add('grpc-message', encodeURIComponent(reply.bodyText));
-    for (const [k, v] of reply.headers) headers.add(k, v);
+    headers.setInline(':status', '200');
+    headers.setInline('content-type', 'application/grpc');
+    if (!headers.get('grpc-status')) headers.setInline('grpc-status', String(reply.grpcStatus ?? HTTP_TO_GRPC[reply.status] ?? 2));
+    if (reply.body.length > 0 && !head) headers.setInline('grpc-message', grpcMessageEncode(reply.bodyText));
+    headers.remove('content-length');
     return { headers, body: new Uint8Array(0), headersOnly: true };
   }
-  headers.add(':status', String(reply.status));
   if (reply.body.length > 0) {
-    headers.add('content-length', String(reply.body.length));
-    headers.add('content-type', 'text/plain');
+    headers.setInline('content-length', String(reply.body.length));
+    if (!headers.has('content-type')) headers.setInline('content-type', 'text/plain');
+  } else {
+    headers.remove('content-length');
+    headers.remove('content-type');
   }
-  for (const [k, v] of reply.headers) headers.add(k, v);
-  const headersOnly = reply.body.length === 0 || request?.get(':method') === 'HEAD';
+  const headersOnly = reply.body.length === 0 || head;
   return { headers, body: headersOnly ? new Uint8Array(0) : reply.body, headersOnly };
 }

@@ -389,8 +389,13 @@ export function hcmRequestHeaders(ex: Exchange): [string, string][] {
  */
 export function hcmBodyChunks(ex: Exchange): string[] {
   const chunks = ex.body ?? [];
-  return chunks.length === 0 ? [] : [...chunks, ''];
+  if (chunks.length > 0) return [...chunks, ''];
+  // Node's client sends a body-less POST (PUT, …) chunked: the end comes as an empty data callback.
+  return BODYLESS_BY_DEFAULT.has(ex.method) ? [] : [''];
 }
+
+/** Methods Node's http client sends without chunked encoding when no body is written. */
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /** What Envoy's StreamInfo knows about the downstream connection of one exchange. */
 export function connectionInfo(e: EnvoyExchange, run: EnvoyRun): StreamInfoInput {

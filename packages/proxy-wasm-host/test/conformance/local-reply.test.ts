@@ -1,0 +1,72 @@
+// Conformance, local replies: the gcore/local-reply.ts module (G-Core SDK) answers from the
+// request and the response side, in Envoy and in this host. See ./README.md.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
+import {
+  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
+  type EnvoyRun, type Exchange, type HostRun,
+} from './harness.js';
+
+const SETUP = { module: 'local-reply', name: 'conform' };
+
+describe.skipIf(!ENVOY_BIN)('conformance: local replies (G-Core SDK module, Envoy vs host)', () => {
+  let envoy: EnvoyRun | undefined;
+  let host: HostRun;
+  beforeAll(async () => {
+    envoy = await startEnvoyRun(SETUP);
+    host = await startHostRun(SETUP);
+  });
+  afterAll(async () => {
+    await envoy?.close();
+    await stopAllEnvoys();
+  });
+
+  async function compare(ex: Exchange) {
+    const e = await throughEnvoy(envoy!, ex);
+    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
+    expect(h.trace).toEqual(e.trace);
+    expect(h.seen).toEqual(e.seen);
+    return { e, h };
+  }
+
+  it('403 with a body and extra headers from on_request_headers', async () => {
+    const { e } = await compare({ method: 'GET', path: '/deny' });
+    expect(e.seen.status).toBe(403);
+    expect(e.trace).toContain('  send_local_response r=0');
+  });
+
+  it('the same with a request body still to come: no data callbacks after the reply', async () => {
+    await compare({ method: 'POST', path: '/deny', body: ['never read'] });
+  });
+
+  it('204 without a body', async () => {
+    const { e } = await compare({ method: 'GET', path: '/empty' });
+    expect(e.seen.status).toBe(204);
+  });
+
+  it('a gRPC request answered with gRPC status 7', async () => {
+    const { e } = await compare({ method: 'POST', path: '/grpc', headers: [['content-type', 'application/grpc']] });
+    expect(e.seen.headers).toContainEqual(['grpc-status', '7']);
+  });
+
+  it('a gRPC reply without a gRPC status, a message with characters to percent-encode and an extra header', async () => {
+    const { e } = await compare({ method: 'POST', path: '/grpc-chars', headers: [['content-type', 'application/grpc+proto']], body: ['x'] });
+    expect(e.seen.headers).toContainEqual(['grpc-status', '14']);
+    expect(e.seen.headers).toContainEqual(['grpc-message', '50%25 off %7E caf%C3%A9%09!']);
+  });
+
+  it("the plugin's content-type is kept, its content-length corrected", async () => {
+    const { e } = await compare({ method: 'GET', path: '/typed' });
+    expect(e.seen.headers).toContainEqual(['content-type', 'application/json']);
+  });
+
+  it('502 from on_response_headers replaces the upstream response', async () => {
+    const { e } = await compare({ method: 'GET', path: '/late' });
+    expect(e.seen.status).toBe(502);
+  });
+
+  it('no reply: the upstream answers', async () => {
+    const { e } = await compare({ method: 'GET', path: '/pass' });
+    expect(e.seen.status).toBe(200);
+  });
+});
