@@ -22,6 +22,16 @@ describe('root context start-up', () => {
     ]);
   });
 
+  it('with mainThread, a third time on the main thread’s VM (as Envoy’s thread-local slot does), which serves no stream', async () => {
+    const withMain = await probeHost({ canary: true, mainThread: true });
+    const plugin = withMain.createPlugin({ name: 'p' });
+    expect(callbacks(withMain).filter((c) => c.startsWith('configure'))).toHaveLength(3);
+    plugin.newHttpStream().requestHeaders(probeRequest({}), true);
+    expect(withMain.liveContexts(0)).toBe(3); // the worker's VM context, root and the stream
+    plugin.close();
+    expect(callbacks(withMain).filter((c) => c.startsWith('done 1'))).toHaveLength(2); // main and worker roots
+  });
+
   it('gives each worker VM its own root context; context ids are per VM', async () => {
     const workers = await probeHost({ canary: false, workers: 2 });
     const plugin = workers.createPlugin({ name: 'p' });

@@ -33,6 +33,13 @@ export interface HostOptions {
   readonly workers?: number;
   /** Run each plugin's configuration on a throwaway canary VM first, as Envoy does (default true). */
   readonly canary?: boolean;
+  /**
+   * Give the main thread its own VM and root context per plugin (context_create, on_vm_start,
+   * on_configure after the canary's, before the workers'; it never serves streams), as Envoy's
+   * thread-local slot does: it runs the plugin factory on the main thread as well as on every
+   * worker. Default false (one start-up fewer than Envoy; the conformance suite turns it on).
+   */
+  readonly mainThread?: boolean;
   /** The Envoy node (xds.node.*). */
   readonly node?: NodeInfo;
   /** VmConfig.environment_variables (WASI environ). */
@@ -90,7 +97,9 @@ function connectionIds(): () => bigint {
 export class WasmHost implements PluginHost {
   readonly workers: number;
   readonly canary: boolean;
+  readonly mainThread: boolean;
   private readonly workerVms: WasmVm[] = [];
+  private mainThreadVm: WasmVm | undefined;
 
   private constructor(
     readonly core: HostCore,
@@ -98,6 +107,7 @@ export class WasmHost implements PluginHost {
   ) {
     this.workers = options.workers ?? 1;
     this.canary = options.canary ?? true;
+    this.mainThread = options.mainThread ?? false;
   }
 
   /** Loads, links and starts the module; throws WasmLoadError with Envoy's message. */
@@ -155,6 +165,14 @@ export class WasmHost implements PluginHost {
       this.workerVms[index] = vm;
     }
     return vm;
+  }
+
+  /** The main thread's VM (one per host, like a worker's); replaced once failed. */
+  mainVm(): WasmVm {
+    if (this.mainThreadVm === undefined || this.mainThreadVm.failState !== null) {
+      this.mainThreadVm = WasmVm.create(this.core, 'main');
+    }
+    return this.mainThreadVm;
   }
 
   /** Configures a plugin; throws PluginConfigError when on_vm_start/on_configure reject it. */

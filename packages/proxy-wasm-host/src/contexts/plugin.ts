@@ -37,7 +37,9 @@ export interface PluginHost {
   readonly core: HostCore;
   readonly workers: number;
   readonly canary: boolean;
+  readonly mainThread: boolean;
   workerVm(index: number): WasmVm;
+  mainVm(): WasmVm;
 }
 
 interface Worker {
@@ -52,6 +54,8 @@ function logPrefix(name: string, rootId: string, vmId: string): string {
 export class Plugin {
   readonly state: PluginState;
   private readonly workerSlots: Worker[] = [];
+  /** The main thread's plugin handle (HostOptions.mainThread), never used for streams. */
+  private mainSlot: Worker | null = null;
 
   constructor(
     private readonly host: PluginHost,
@@ -68,6 +72,8 @@ export class Plugin {
       logPrefix: logPrefix(config.name, rootId, host.core.vmId),
     };
     if (host.canary) this.runCanary();
+    // ThreadLocal::Slot::set runs the factory on the main thread first, then posts it to workers.
+    if (host.mainThread) this.mainSlot = this.start(host.mainVm());
     for (let i = 0; i < host.workers; i++) this.attach(i);
   }
 
@@ -90,7 +96,11 @@ export class Plugin {
 
   /** getOrCreateThreadLocalPlugin for one worker. */
   private attach(index: number): void {
-    const vm = this.host.workerVm(index);
+    this.workerSlots[index] = this.start(this.host.workerVm(index));
+  }
+
+  /** getOrCreateThreadLocalPlugin on one thread's VM. */
+  private start(vm: WasmVm): Worker {
     let root: RootContext | null = null;
     if (vm.failState === null) {
       root = vm.startPlugin(this.state);
@@ -100,7 +110,7 @@ export class Plugin {
         root = null;
       }
     }
-    this.workerSlots[index] = { vm, root };
+    return { vm, root };
   }
 
   private worker(index: number): Worker {
@@ -173,7 +183,7 @@ export class Plugin {
 
   /** WasmBase::startShutdown(plugin): on_done, then on_delete unless on_done returned false. */
   close(): void {
-    for (const w of this.workerSlots) {
+    for (const w of this.mainSlot ? [this.mainSlot, ...this.workerSlots] : this.workerSlots) {
       const root = w.root;
       if (root === null || root.deleted) continue;
       if (root.onDone()) root.onDelete();

@@ -302,6 +302,8 @@ export async function startHostRun(setup: ModuleSetup, options: HostOptions = {}
     ...(setup.vmConfiguration !== undefined ? { vmConfig: setup.vmConfiguration } : {}),
     node: { id: 'conform-node', cluster: 'conform-cluster' },
     logCapacity: 1_000_000,
+    // Envoy starts every plugin on the main thread's VM as well (see lifecycle.test.ts).
+    mainThread: true,
     ...options,
   });
   const p = host.createPlugin({
