@@ -57,7 +57,7 @@ describe('root context start-up', () => {
     const canaryHost = await probeHost({ canary: true });
     const attempt = () => canaryHost.createPlugin({ name: 'shop.identity', configuration: config });
     expect(attempt).toThrow(PluginConfigError);
-    expect(attempt).toThrow(`Unable to create Wasm HTTP filter shop.identity: ${reason}`);
+    expect(attempt).toThrow(`Unable to create Wasm plugin shop.identity: ${reason}`);
     try {
       attempt();
     } catch (err) {

@@ -77,12 +77,20 @@ export class Plugin {
     for (let i = 0; i < host.workers; i++) this.attach(i);
   }
 
+  /**
+   * A configuration the canary refused, as Envoy 1.40 reports it: the VM failure, "Plugin <name>
+   * failed to load", the thread-local slot's critical line unless the plugin fails open, then
+   * the filter factory's "Unable to create Wasm plugin <name>" (the listener is rejected).
+   */
   private reject(vm: WasmVm, state: FailState, reason: string): never {
     const name = this.state.name;
-    const message = `Unable to create Wasm HTTP filter ${name}`;
+    const message = `Unable to create Wasm plugin ${name}`;
     vm.fail(state, reason);
+    const lines = [`Plugin ${name} failed to load`];
+    if (this.state.failurePolicy !== 'FAIL_OPEN') lines.push('Plugin configured to fail closed failed to load');
+    for (const line of lines) this.host.core.logger.host('critical', line);
     this.host.core.logger.host('error', message);
-    throw new PluginConfigError(`${message}: ${reason}`, state, name, [...vm.failMessages, message]);
+    throw new PluginConfigError(`${message}: ${reason}`, state, name, [...vm.failMessages.map((m) => `Wasm VM failed ${m}`), ...lines, message]);
   }
 
   /** WasmHandleBase::canary: a throwaway VM must start and accept the configuration. */

@@ -65,6 +65,13 @@ export interface Envoy {
   stop(): Promise<void>;
 }
 
+/** Envoy exited (or never answered) during start-up; `log` is everything it wrote. */
+export class EnvoyStartError extends Error {
+  constructor(message: string, readonly log: string) {
+    super(`${message}:\n${log.slice(-4000)}`);
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const started = new Set<Envoy>();
 const children = new Set<ChildProcess>();
@@ -115,7 +122,7 @@ export async function startEnvoy(bootstrap: object, componentLogLevel = 'wasm:in
   let adminPort = 0;
   try {
     adminPort = await waitFor('the Envoy admin address', () => {
-      if (gone) throw new Error(`envoy exited during start-up:\n${log.slice(-4000)}`);
+      if (gone) throw new EnvoyStartError('envoy exited during start-up', log);
       if (!existsSync(addressFile)) return undefined;
       const text = readFileSync(addressFile, 'utf8').trim();
       const port = Number(text.slice(text.lastIndexOf(':') + 1));
@@ -123,7 +130,7 @@ export async function startEnvoy(bootstrap: object, componentLogLevel = 'wasm:in
     });
   } catch (err) {
     await stop();
-    throw err;
+    throw err instanceof EnvoyStartError ? err : new EnvoyStartError(String(err), log);
   }
   const admin = async (p: string) => {
     const res = await fetch(`http://127.0.0.1:${adminPort}${p}`);
@@ -135,7 +142,14 @@ export async function startEnvoy(bootstrap: object, componentLogLevel = 'wasm:in
     admin,
     async listenerPort(name: string) {
       return waitFor(`listener ${name}`, async () => {
-        const parsed = JSON.parse((await admin('/listeners?format=json')).body) as {
+        if (gone) throw new EnvoyStartError(`envoy exited before listener ${name} was up`, log);
+        let body: string;
+        try {
+          body = (await admin('/listeners?format=json')).body;
+        } catch {
+          return undefined; // not answering: exiting (seen on the next poll) or not ready yet
+        }
+        const parsed = JSON.parse(body) as {
           listener_statuses?: { name: string; local_address?: { socket_address?: { port_value?: number } } }[];
         };
         return parsed.listener_statuses?.find((l) => l.name === name)?.local_address?.socket_address?.port_value || undefined;
