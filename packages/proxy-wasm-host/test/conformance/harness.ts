@@ -418,3 +418,6 @@ export function withoutPairs(trace: readonly string[], block: RegExp, label: str
     return `${m[1]}${m[2]} r=0 n=${kept.length} ${kept.join(',')}`;
   });
 }
+
+/** For beforeAll hooks that build a module with asc and start Envoy: generous, for busy machines. */
+export const START_TIMEOUT_MS = 180_000;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
 import {
   connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost, withoutPairs,
-  type EnvoyRun, type Exchange, type HostRun,
+  START_TIMEOUT_MS, type EnvoyRun, type Exchange, type HostRun,
 } from './harness.js';
 
 const SETUP = { module: 'headers', name: 'conform' };
@@ -23,7 +23,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: header callbacks (G-Core SDK module, E
   beforeAll(async () => {
     envoy = await startEnvoyRun(SETUP);
     host = await startHostRun(SETUP);
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await envoy?.close();
     await stopAllEnvoys();

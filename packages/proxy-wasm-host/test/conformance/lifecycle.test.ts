@@ -1,12 +1,12 @@
 // Conformance, root context life and configuration: the gcore/lifecycle.ts module (G-Core SDK) in
-// Envoy and in this host — the start-up sequence (canary VM, then the worker's), what each
+// Envoy and in this host — the start-up sequence (canary VM, main thread's, worker's), what each
 // callback reads, and the stream contexts' start and end. See ./README.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginConfigError, WasmHost } from '../../src/index.js';
 import { ENVOY_BIN, EnvoyStartError, stopAllEnvoys } from '../helpers/envoy.js';
 import {
   connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
-  buildModule, traceOf, TRACE_PREFIX, type EnvoyRun, type HostRun,
+  buildModule, START_TIMEOUT_MS, traceOf, TRACE_PREFIX, type EnvoyRun, type HostRun,
 } from './harness.js';
 
 const SETUP = { module: 'lifecycle', name: 'conform', configuration: 'mode=strict\nlimit=3', vmConfiguration: 'vm-config-1' };
@@ -22,7 +22,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: root context life and configuration (G
     // worker's (its thread-local slot runs the factory on the main thread too); the harness
     // loads the host with mainThread: true to do the same.
     host = await startHostRun(SETUP);
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await envoy?.close();
     await stopAllEnvoys();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
 import {
   connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
-  type EnvoyRun, type Exchange, type HostRun,
+  START_TIMEOUT_MS, type EnvoyRun, type Exchange, type HostRun,
 } from './harness.js';
 
 const SETUP = { module: 'properties', name: 'conform' };
@@ -15,7 +15,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: properties (G-Core SDK module, Envoy v
   beforeAll(async () => {
     envoy = await startEnvoyRun(SETUP);
     host = await startHostRun(SETUP);
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await envoy?.close();
     await stopAllEnvoys();
