@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       'test/unit/engine.test.ts',
       'test/unit/engine-trace.test.ts',
+      'test/unit/canon.test.ts',
       'test/unit/authorizer.test.ts',
       'test/unit/ip.test.ts',
       'test/unit/path.test.ts',

@@ -9,6 +9,7 @@ import { decide } from '../../control-plane/engine/decide.js';
 import { Trace } from '../../control-plane/engine/trace.js';
 import { toVerdict } from '../../control-plane/engine/verdict.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
+import type { CheckInput } from '../../control-plane/engine/request.js';
 import { egress, engineYaml, inbound } from '../fixtures/engine-cases.js';
 import { compileYaml, id, input, type RequestSpec } from '../helpers/policy.js';
 
@@ -22,14 +23,44 @@ const enforcing = () => compileYaml(
 );
 const openYaml = readFileSync(new URL('../fixtures/policies/open-defaults.yaml', import.meta.url), 'utf8');
 const open = () => compileYaml(openYaml);
+/** Two workloads behind one identity, rules with several methods, ports and paths, two mesh domains. */
+const edgesYaml = `apiVersion: meshguard.io/v1alpha1
+kind: MeshPolicy
+metadata: { name: trace-edges }
+spec:
+  trustDomain: cluster.local
+  defaults: { inbound: deny, egress: deny, mtls: permissive }
+  meshDomains: [svc.cluster.local, mesh.internal]
+  workloads:
+    - { name: app-a, namespace: t, serviceAccount: app, labels: { app: app, variant: a } }
+    - { name: app-b, namespace: t, serviceAccount: app, labels: { app: app, variant: b } }
+    - { name: api, namespace: t, serviceAccount: api, labels: { app: api } }
+  segments:
+    - name: app-to-api
+      to: { matchLabels: { app: api } }
+      from: [{ matchLabels: { app: app } }]
+      rules:
+        - { methods: [GET, PUT], ports: [80, 81] }
+        - { paths: ["/open/*", "/exact"] }
+  egress:
+    - name: both-to-example
+      from: { matchLabels: { app: app } }
+      hosts: ["example.com"]
+      ports: [80, 8080]
+    - name: a-to-extra
+      from: { matchLabels: { variant: a } }
+      hosts: ["extra.example"]
+`;
+const edges = () => compileYaml(edgesYaml);
 
 const web = id('shop', 'web');
+const app = id('t', 'app');
 const tunnelHost = 'a9x3kq7zr2m8w1v5b6n0c4.jobs-exfil.example';
 /** Over engine.yaml's default label limit (40 bytes, monitor mode). */
 const longLabelHost = 'm4z8q2w7e1r5t9y3u6i0o4p8a2s6d1f5g9h3j7k2l6x0.example.net';
 
 /** Cases beyond engine.test.ts's: the branches only the trace shows. */
-type Case = [name: string, policy: () => CompiledPolicy, request: RequestSpec];
+type Case = [name: string, policy: () => CompiledPolicy, request: RequestSpec, patch?: (input: CheckInput) => CheckInput];
 const extra: Case[] = [
   ['a second rule of the segment matches after the first misses', engine, { from: web, to: 'shop/api', method: 'POST', path: '/api/orders', port: 8080 }],
   ['a POST to a GET path names the method miss', engine, { from: web, to: 'shop/api', method: 'POST', path: '/api/items', port: 8080 }],
@@ -49,13 +80,41 @@ const extra: Case[] = [
   ['an SNI that is an IP literal', engine, { to: 'pay/payments', outbound: true, noHttp: true, sni: '192.0.2.1', port: 443 }],
   ['the egress source from an unknown principal', engine, { from: id('ghost', 'x'), outbound: true, host: 'api.stripe.com:443' }],
   ['no egress source at all', engine, { outbound: true, host: 'api.stripe.com:443' }],
+  ['a shared identity: every destination workload allows, one rate-limited segment', engine, { from: web, toPrincipal: id('shop', 'api'), path: '/api/items' }],
+  ['the authority from the :authority header', engine, { to: 'pay/payments', outbound: true, host: '', headers: { ':authority': 'api.stripe.com:443' } }],
+  ['the authority from the host header', engine, { to: 'pay/payments', outbound: true, host: '', headers: { host: 'API.stripe.com' }, scheme: 'https' }],
+  ['an authority port equal to the destination port', engine, { to: 'pay/payments', outbound: true, host: 'api.stripe.com:443', port: 443 }],
+  ['the http scheme means port 80', engine, { to: 'jobs/batch', outbound: true, host: 'example.org', scheme: 'HTTP' }],
+  ['a name that only looks long enough to be below a mesh domain', engine, { to: 'pay/payments', outbound: true, host: 'x.aaaaaaaaaaaaaaaaa:443' }],
+  ['an IPv6 literal is not checked for tunnelling', enforcing, { to: 'pay/payments', outbound: true, host: '[2001:db8:1::abcd:ef12]:443' }],
+  ['an in-mesh host is not checked for tunnelling', enforcing, { to: 'pay/payments', outbound: true, host: 'a9x3kq7zr2m8w1v5b6n0c4.svc.cluster.local' }],
+  ['a label with high entropy is denied in enforce mode', enforcing, { to: 'jobs/batch', outbound: true, host: 'q8w2e6r4t1y9u3i7.example' }],
+  ['an unreadable source address without a blocklist', open, { to: 'x/a', path: '/', sourceAddress: 'pipe:/run/x.sock' }],
+  ['no source address while a blocklist exists', engine, { from: web, to: 'shop/api', path: '/api/items' }, (i) => ({ ...i, source: { ...i.source, address: null } })],
+  ['a request whose path and :path differ', engine, { from: web, to: 'shop/api', path: '/api/items' }, (i) => ({ ...i, http: { ...i.http!, conflict: 'path and :path differ' } })],
+  ['an outbound request whose host and :authority differ', engine, { to: 'pay/payments', outbound: true, host: 'api.stripe.com:443' }, (i) => ({ ...i, http: { ...i.http!, conflict: 'host and :authority differ' } })],
+  ['an explicit inbound direction', engine, { from: web, to: 'shop/api', path: '/api/items', direction: 'inbound' }],
+  ['an unknown direction', engine, { from: web, to: 'shop/api', path: '/api/items', direction: 'sideways' }],
+  ['rule 1 of two: methods and ports match', edges, { from: app, to: 't/api', method: 'PUT', path: '/x', port: 81 }],
+  ['a method in neither rule', edges, { from: app, to: 't/api', method: 'DELETE', path: '/x', port: 80 }],
+  ['a port in neither rule', edges, { from: app, to: 't/api', method: 'GET', path: '/x', port: 82 }],
+  ['a rule without methods matches any method', edges, { from: app, to: 't/api', method: 'POST', path: '/open/x' }],
+  ['an exact path does not match below itself', edges, { from: app, to: 't/api', method: 'POST', path: '/exact/more' }],
+  ['an exact path matches itself', edges, { from: app, to: 't/api', method: 'POST', path: '/exact' }],
+  ['a TCP check against a rule with paths', edges, { from: app, to: 't/api', noHttp: true, port: 443 }],
+  ['a TCP check on a listed port', edges, { from: app, to: 't/api', noHttp: true, port: 80 }],
+  ['egress from two workloads of one identity: both allow', edges, { from: app, outbound: true, host: 'example.com', port: 8080 }],
+  ['egress from two workloads of one identity: one denies', edges, { from: app, outbound: true, host: 'extra.example', port: 443 }],
+  ['egress on a port no rule lists', edges, { to: 't/app-a', outbound: true, host: 'example.com', port: 443 }],
+  ['a host below the second mesh domain', edges, { to: 't/app-a', outbound: true, host: 'db.mesh.internal' }],
 ];
 
-function explained(policy: CompiledPolicy, spec: RequestSpec, n: number): string {
+/** The explanation, then the decision's fields the verdict line leaves out. */
+function explained(policy: CompiledPolicy, request: CheckInput, n: number): string {
   const trace = new Trace();
-  const decision = decide(policy, input(spec), trace);
-  const suspicious = decision.dnsSuspicious ? '  dnsSuspicious: true\n' : '';
-  return explainText(trace, toVerdict(decision), n) + suspicious;
+  const decision = decide(policy, request, trace);
+  const limited = decision.limited.map((s) => s.name).join(', ') || '(none)';
+  return `${explainText(trace, toVerdict(decision), n)}  direction: ${decision.direction}; rate-limited by: ${limited}; dnsSuspicious: ${decision.dnsSuspicious}\n`;
 }
 
 const cases: Case[] = [
@@ -63,7 +122,10 @@ const cases: Case[] = [
   ...egress.map(([name, spec]): Case => [name, engine, spec]),
   ...extra,
 ];
-const section = (i: number): string => `# ${cases[i]![0]}\n${explained(cases[i]![1](), cases[i]![2], i + 1)}`;
+function section(i: number): string {
+  const [name, policy, spec, patch] = cases[i]!;
+  return `# ${name}\n${explained(policy(), patch ? patch(input(spec)) : input(spec), i + 1)}`;
+}
 
 describe('explain text of the engine cases', () => {
   if (process.env['MESHGUARD_UPDATE_TRACES'] === '1') {
