@@ -1,8 +1,12 @@
 // SPIFFE IDs (spiffe://<trust domain>/<path>) as the SPIFFE ID spec allows them, and the
 // Kubernetes identity form spiffe://<td>/ns/<namespace>/sa/<serviceAccount>.
 
-const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
-const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
+/** The characters of a trust domain and of a path segment (regex character-class bodies). */
+export const TRUST_DOMAIN_CHARS = 'a-z0-9._-';
+export const PATH_SEGMENT_CHARS = 'A-Za-z0-9._-';
+
+const TRUST_DOMAIN = new RegExp(`^[${TRUST_DOMAIN_CHARS}]+$`);
+const PATH_SEGMENT = new RegExp(`^[${PATH_SEGMENT_CHARS}]+$`);
 
 export function isValidTrustDomain(td: string): boolean {
   return td.length > 0 && td.length <= 255 && TRUST_DOMAIN.test(td);
@@ -17,9 +21,14 @@ export function parseSpiffeId(id: string): { trustDomain: string; segments: stri
   if (slash === -1) return { trustDomain, segments: [] };
   const segments = rest.slice(slash + 1).split('/');
   for (const s of segments) {
-    if (!PATH_SEGMENT.test(s) || s === '.' || s === '..') return null;
+    if (!isValidPathSegment(s)) return null;
   }
   return { trustDomain, segments };
+}
+
+/** One path segment of a SPIFFE ID: [A-Za-z0-9._-]+, not `.` or `..`. */
+export function isValidPathSegment(segment: string): boolean {
+  return PATH_SEGMENT.test(segment) && segment !== '.' && segment !== '..';
 }
 
 export function workloadIdentity(trustDomain: string, namespace: string, serviceAccount: string): string {

@@ -1,7 +1,8 @@
 // One rule for "does this source pass this segment's `from`": SourceSet.admits
 // (control-plane/canon/source-set.ts), used by the engine, the xDS reach computation and the policy
 // audit, against its AssemblyScript twin in the identity filter (decide.ts sourceMatches, run with
-// the filter's own well-formedness and namespace reading), differentially, on generated principals:
+// the filter's own well-formedness and namespace reading), differentially, on generated principals
+// (test/helpers/spiffe-gen.ts):
 // well-formed workload identities, malformed SPIFFE IDs (bad characters, empty, "." and ".."
 // segments, upper-case trust domains, wrong schemes) and mid-path suffixes (an identity with more
 // path, a namespace that extends a listed one, a prefix that ends inside a segment).
@@ -13,46 +14,12 @@ import type { CheckInput } from '../../control-plane/engine/request.js';
 import { reachableFrom } from '../../control-plane/xds/build/reach.js';
 import { loadHarness, type Harness } from '../wasm/harness.js';
 import { compileYaml } from '../helpers/policy.js';
+import { id, NAMESPACES, PREFIXES, principal, sourceSet, TD } from '../helpers/spiffe-gen.js';
 
 let as: Harness;
 beforeAll(async () => {
   as = await loadHarness();
 }, 120_000);
-
-const TD = 'cluster.local';
-const NAMESPACES = ['a', 'ab', 'shop', 'ns', 'sa'];
-const ACCOUNTS = ['x', 'api', 'sa', 'ns', 'a'];
-const id = (ns: string, sa: string, td = TD) => `spiffe://${td}/ns/${ns}/sa/${sa}`;
-
-const wellFormed = fc.tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom(...ACCOUNTS), fc.constantFrom(TD, TD, 'other.td', 'cluster.local.evil'))
-  .map(([ns, sa, td]) => id(ns, sa, td));
-const otherPath = fc.constantFrom(`spiffe://${TD}`, `spiffe://${TD}/x`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/sa`, `spiffe://${TD}/ns/a/x/b`, `spiffe://${TD}/foo/ns/a/sa/x`);
-const SUFFIXES = ['/extra', '/', '/.', '/..', '//x', '/sa/x', 'b', '.x', '/ns/a/sa/x'];
-const midPath = fc.tuple(wellFormed, fc.constantFrom(...SUFFIXES)).map(([base, suffix]) => base + suffix);
-const BAD = ['%', '%2F', '@', ':', '?', '#', ' ', 'A', 'é', '\u0000', '/', '.', '..', '*', '\\', '\n'];
-const corrupted = fc.tuple(wellFormed, fc.nat(), fc.constantFrom(...BAD), fc.boolean()).map(([base, at, bad, replace]) => {
-  const i = at % (base.length + 1);
-  return base.slice(0, i) + bad + base.slice(replace ? i + 1 : i);
-});
-const schemes = fc.tuple(wellFormed, fc.constantFrom('SPIFFE://', 'spiffe:/', 'spiffe:///', 'https://', '', 'spiffe://user@', 'spiffe://Cluster.Local')).map(([base, scheme]) =>
-  scheme === 'spiffe://Cluster.Local' ? base.replace(`spiffe://${TD}`, scheme) : base.replace('spiffe://', scheme));
-const tooLong = fc.constantFrom(id('a', 'x'.repeat(2048 - id('a', '').length)), id('a', 'x'.repeat(2049 - id('a', '').length)));
-const principal = fc.oneof(
-  { arbitrary: wellFormed, weight: 4 },
-  { arbitrary: midPath, weight: 4 },
-  { arbitrary: corrupted, weight: 4 },
-  { arbitrary: schemes, weight: 2 },
-  { arbitrary: otherPath, weight: 2 },
-  { arbitrary: tooLong, weight: 1 },
-  { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
-);
-
-const PREFIXES = ['', 'spiffe://', `spiffe://${TD}/`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sa/x`, 'spiffe://other.td/', `spiffe://${TD}/ns/`];
-const sourceSet = fc.record({
-  identities: fc.uniqueArray(fc.oneof(wellFormed, fc.constantFrom(`spiffe://${TD}/x`, `spiffe://${TD}`)), { maxLength: 3 }),
-  prefixes: fc.uniqueArray(fc.constantFrom(...PREFIXES), { maxLength: 2 }),
-  namespaces: fc.uniqueArray(fc.constantFrom(...NAMESPACES), { maxLength: 2 }),
-});
 
 describe('source admission: SourceSet.admits and the identity filter agree', () => {
   it('on generated principals and source sets', () => {

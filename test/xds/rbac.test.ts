@@ -1,15 +1,22 @@
 // The RBAC meshguard pushes agrees with the decision engine: each workload's rules, decoded and
 // evaluated by grpc-js-xds's own RBAC engine (an independent implementation of Envoy's RBAC
 // semantics), give the engine's verdict on every request of a table (sources × methods × paths ×
-// ports × source addresses). Where RBAC is documented as looser, it is looser, never stricter.
+// ports × source addresses). The principals say what SourceSet.admits says, malformed SPIFFE IDs
+// included: a differential test on generated principals and source sets (test/helpers/spiffe-gen.ts),
+// less only the documented length bounds (2048, 255) that the regexes leave out.
 import { createRequire } from 'node:module';
 import { Metadata } from '@grpc/grpc-js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SourceSet } from '../../control-plane/canon/source-set.js';
+import { parseSpiffeId } from '../../control-plane/canon/spiffe.js';
 import { decideInbound } from '../../control-plane/engine/inbound.js';
 import type { CompiledPolicy, CompiledWorkload } from '../../control-plane/policy/compiled.js';
-import { rbacRules } from '../../control-plane/xds/build/rbac.js';
+import type { Msg } from '../../control-plane/xds/build/common.js';
+import { rbacRules, sourcesPrincipal } from '../../control-plane/xds/build/rbac.js';
 import { messageType } from '../../control-plane/xds/proto.js';
 import { compileYaml, id, input } from '../helpers/policy.js';
+import * as gen from '../helpers/spiffe-gen.js';
 import { SHOP_YAML } from './helpers.js';
 
 interface RbacGroup {
@@ -19,10 +26,26 @@ const require = createRequire(import.meta.url);
 const { parseConfig } = require('@grpc/grpc-js-xds/build/src/rbac.js') as { parseConfig(rules: unknown): RbacGroup };
 
 /** Our rules → bytes → the decoded form grpc-js-xds's RBAC filter hands to parseConfig. */
-function groupFor(policy: CompiledPolicy, w: CompiledWorkload): RbacGroup {
+function parsed(rules: Msg): RbacGroup {
   const type = messageType('envoy.config.rbac.v3.RBAC');
-  const decoded = type.toObject(type.decode(type.encode(type.fromObject(rbacRules(policy, w))).finish()), { longs: String, enums: String, defaults: true, oneofs: true });
+  const decoded = type.toObject(type.decode(type.encode(type.fromObject(rules)).finish()), { longs: String, enums: String, defaults: true, oneofs: true });
   return parseConfig(decoded);
+}
+
+function groupFor(policy: CompiledPolicy, w: CompiledWorkload): RbacGroup {
+  return parsed(rbacRules(policy, w));
+}
+
+/** The RBAC of one source set alone (any request, any address), as pushed for a segment's `from`. */
+function sourcesGroup(sources: SourceSet): RbacGroup {
+  const principal = sourcesPrincipal(sources) ?? { not_id: { any: true } };
+  return parsed({ action: 'ALLOW', policies: { from: { permissions: [{ any: true }], principals: [principal] } } });
+}
+
+/** The lengths parseSpiffeId bounds and the regexes do not (documented in rbac.ts). */
+function beyondRegexBounds(p: string): boolean {
+  const td = p.startsWith('spiffe://') ? p.slice('spiffe://'.length).split('/')[0]! : '';
+  return p.length > 2048 || td.length > 255;
 }
 
 function rbacAllows(group: RbacGroup, source: string, method: string, path: string, port: number, sourceIp: string): boolean {
@@ -85,13 +108,62 @@ describe('pushed RBAC and the decision engine', () => {
     });
   }
 
-  it('is looser, never stricter, where Envoy RBAC cannot say what the engine means', () => {
+  it('admits exactly what SourceSet.admits admits, on generated principals and source sets', () => {
+    // Beyond the shared generators: a namespace with a dot (escaped in the regex), dotted segments.
+    const td = gen.TD;
+    const extra = fc.constantFrom(gen.id('a.b', 'x'), gen.id('aXb', 'x'), gen.id('a.b', '..'), gen.id('a', '...'), gen.id('a', '.x.'), gen.id('a', 'x.'), gen.id('a', '..x'), gen.id('a', '...x'), gen.id('a', '-_'),
+      `spiffe://${td}/..a/.b`, `spiffe://${td}/.../x`,
+      `spiffe://${td}/ns/a/sa/.`, `spiffe://${td}/`, 'spiffe://', 'spiffe://a', 'spiffe://a/...', gen.id('a', 'x', 'a'.repeat(256)));
+    const principal = fc.oneof({ arbitrary: gen.principal, weight: 8 }, { arbitrary: extra, weight: 2 });
+    const sourceSet = fc.record({
+      identities: gen.sourceSet.map((s) => s.identities),
+      prefixes: gen.sourceSet.map((s) => s.prefixes),
+      namespaces: fc.uniqueArray(fc.constantFrom(...gen.NAMESPACES, 'a.b', 'a*', 'a/sa/x/ns/b'), { maxLength: 2 }),
+    });
+    const groups = new Map<string, RbacGroup>();
+    let compared = 0;
+    let admitted = 0;
+    let malformedUnderPrefix = 0;
+    fc.assert(fc.property(principal, sourceSet, (p, s) => {
+      // A principal with ", " would split grpc-js-xds's SAN text (no certificate carries one).
+      if (beyondRegexBounds(p) || p.includes(', ')) return;
+      const set = new SourceSet(td, s.identities, s.namespaces, s.prefixes);
+      const key = JSON.stringify(s);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = sourcesGroup(set)));
+      const expected = set.admits(p);
+      expect(rbacAllows(group, p, 'GET', '/', 8080, '10.0.0.1'), `${JSON.stringify(p)} ${key}`).toBe(expected);
+      compared++;
+      if (expected) admitted++;
+      if (parseSpiffeId(p) === null && set.prefixes.some((x) => p.startsWith(x === '' ? 'spiffe://' : x))) malformedUnderPrefix++;
+    }), { numRuns: 3000, seed: 14 });
+    // The run covers both verdicts and the malformed IDs the old prefixes let through.
+    expect(compared).toBeGreaterThan(2500);
+    expect(admitted).toBeGreaterThan(200);
+    expect(malformedUnderPrefix).toBeGreaterThan(200);
+  });
+
+  it.each([
+    ['an ID with more path under a namespace', gen.id('monitoring', 'prometheus') + '/extra', false],
+    ['a ".." service account under a namespace', gen.id('monitoring', '..'), false],
+    ['an empty service account under a namespace', gen.id('monitoring', ''), false],
+    ['a bad character under a namespace', gen.id('monitoring', 'prom?x'), false],
+    ['a well-formed identity of the namespace', gen.id('monitoring', 'prometheus'), true],
+  ] as const)('says what the engine says for %s (the shop policy)', (_what, source, allowed) => {
     const policy = compileYaml(SHOP_YAML, 'rbac.yaml');
     const api = policy.workloads.get('shop/api')!;
-    const group = groupFor(policy, api);
-    // A namespace source is a SPIFFE prefix: an ID with extra path segments passes RBAC, not the engine.
-    const malformed = 'spiffe://cluster.local/ns/monitoring/sa/prometheus/extra';
-    expect(rbacAllows(group, malformed, 'GET', '/metrics', 8080, '10.0.0.1')).toBe(true);
-    expect(decideInbound(policy, input({ from: malformed, to: api.key, method: 'GET', path: '/metrics', port: 8080 })).decision).toBe('deny');
+    const engine = decideInbound(policy, input({ from: source, to: api.key, method: 'GET', path: '/metrics', port: 8080 })).decision === 'allow';
+    expect(engine).toBe(allowed);
+    expect(rbacAllows(groupFor(policy, api), source, 'GET', '/metrics', 8080, '10.0.0.1')).toBe(allowed);
+  });
+
+  it('is looser only on the lengths the regexes leave unbounded', () => {
+    const long = gen.id('a', 'x'.repeat(2049 - gen.id('a', '').length));
+    const longTd = gen.id('a', 'x', 'a'.repeat(256));
+    for (const p of [long, longTd]) {
+      const set = new SourceSet(gen.TD, [], ['a'], ['']);
+      expect(set.admits(p)).toBe(false);
+      expect(rbacAllows(sourcesGroup(set), p, 'GET', '/', 8080, '10.0.0.1')).toBe(true);
+    }
   });
 });

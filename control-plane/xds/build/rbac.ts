@@ -3,19 +3,36 @@
 // for proxyless gRPC servers. One policy per segment: principals from its sources, permissions
 // from its rules; a source address in the blocklist never matches.
 //
+// Principals say what SourceSet.admits (canon/source-set.ts) says, well-formedness included
+// (test/xds/rbac.test.ts checks it differentially with grpc-js-xds's RBAC engine):
+// - an exact identity is `exact` (SourceSet requires it well formed);
+// - a namespace source is a `safe_regex` (canon/spiffe-re2.ts) matching exactly
+//   spiffe://<td>/ns/<ns>/sa/<one well-formed segment>; a namespace that is not a well-formed
+//   segment admits nobody and is left out;
+// - a principal pattern `x*` is `and_ids` of the prefix `x` and the regex of a well-formed SPIFFE
+//   ID; `*` is that regex alone.
+// Each regex compiles to an RE2 program of at most 27 instructions, under Envoy's default limit of
+// 100 (runtime re2.max_program_size.error_level), whatever the trust domain or namespace: the
+// literal `^spiffe://...` prefix is not part of the program (test/envoy/rbac-regex.test.ts).
+//
 // Where Envoy's RBAC cannot say exactly what the engine decides, the translation is looser, never
 // stricter (the wasm filter and ext_authz, earlier in the chain, decide precisely):
-// - a namespace source is the prefix `spiffe://<td>/ns/<ns>/sa/` and a principal pattern `x*` the
-//   prefix `x`: they also match IDs with more path segments, which the engine rejects as malformed;
+// - the regexes do not bound the lengths parseSpiffeId bounds (2048 for the ID, 255 for the trust
+//   domain): a longer, otherwise well-formed ID passes RBAC, not the engine;
+// - a principal is matched against each URI SAN of the peer certificate (then DNS SANs and the
+//   subject, which never start with spiffe://); the engine reads one principal;
 // - `mtls: strict` with no segment selecting the workload is `authenticated {}`: any verified peer
 //   certificate, even one without a URI SAN;
 // - paths match Envoy's normalized path (normalize_path, merge_slashes, escaped slashes rejected),
 //   not meshguard's normalization; requests meshguard rejects as malformed (400) never reach RBAC;
 // - rate limits (429) and anomaly scores are not expressible: RBAC never denies for them.
 import type { CompiledPolicy, CompiledRule, CompiledSegment, CompiledWorkload, PathPattern, SourceSet } from '../../policy/compiled.js';
+import { kubernetesNamespaceRegex, wellFormedSpiffeIdRegex } from '../../canon/spiffe-re2.js';
+import { isValidPathSegment, isValidTrustDomain } from '../../canon/spiffe.js';
 import { cidrRange, type Msg } from './common.js';
 
 const ANY_PERMISSION: Msg = { any: true };
+const NOBODY: Msg = { not_id: { any: true } };
 
 function orIds(ids: Msg[]): Msg {
   return ids.length === 1 ? ids[0]! : { or_ids: { ids } };
@@ -29,11 +46,24 @@ function principalName(matcher: Msg): Msg {
   return { authenticated: { principal_name: matcher } };
 }
 
-function sourcePrincipals(td: string, sources: SourceSet): Msg[] {
+function regex(re: string): Msg {
+  return { safe_regex: { regex: re } };
+}
+
+/** The principals of SourceSet.admits: exact identities, Kubernetes identities of a namespace, well-formed IDs under a prefix. */
+function sourcePrincipals(sources: SourceSet): Msg[] {
   const ids: Msg[] = [];
   for (const id of [...sources.identities].sort()) ids.push(principalName({ exact: id }));
-  for (const ns of [...sources.namespaces].sort()) ids.push(principalName({ prefix: `spiffe://${td}/ns/${ns}/sa/` }));
-  for (const prefix of sources.prefixes) ids.push(principalName({ prefix: prefix === '' ? 'spiffe://' : prefix }));
+  if (isValidTrustDomain(sources.trustDomain)) {
+    for (const ns of [...sources.namespaces].sort()) {
+      if (isValidPathSegment(ns)) ids.push(principalName(regex(kubernetesNamespaceRegex(sources.trustDomain, ns))));
+    }
+  }
+  for (const prefix of sources.prefixes) {
+    const wellFormed = principalName(regex(wellFormedSpiffeIdRegex()));
+    // Every well-formed ID starts with spiffe://: that prefix adds nothing to the regex.
+    ids.push(prefix === '' || prefix === 'spiffe://' ? wellFormed : { and_ids: { ids: [principalName({ prefix }), wellFormed] } });
+  }
   return ids;
 }
 
@@ -70,12 +100,18 @@ function rulePermission(rule: CompiledRule): Msg {
   return parts.length === 1 ? parts[0]! : { and_rules: { rules: parts } };
 }
 
+/** The principal of a segment's `from` (blocklist aside): what `sources.admits` admits (null when that is nobody). */
+export function sourcesPrincipal(sources: SourceSet): Msg | null {
+  const ids = sourcePrincipals(sources);
+  return ids.length === 0 ? null : orIds(ids);
+}
+
 function segmentPolicy(policy: CompiledPolicy, s: CompiledSegment): Msg {
-  const ids = sourcePrincipals(policy.trustDomain, s.sources);
+  const principal = sourcesPrincipal(s.sources);
   return {
     permissions: s.rules.length === 0 ? [ANY_PERMISSION] : s.rules.map(rulePermission),
-    // A segment whose sources are all empty admits nobody: a principal that never matches.
-    principals: [ids.length === 0 ? { not_id: { any: true } } : withNotBlocked(policy, orIds(ids))],
+    // A segment whose sources admit nobody: a principal that never matches.
+    principals: [principal === null ? NOBODY : withNotBlocked(policy, principal)],
   };
 }
 
