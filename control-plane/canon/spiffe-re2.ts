@@ -9,8 +9,8 @@
 //
 // Size: each regex starts with `^` and a literal (`spiffe://`, or the whole Kubernetes prefix
 // `spiffe://<td>/ns/<ns>/sa/`), which RE2 takes out of the compiled program as a required prefix,
-// so a trust domain or namespace of any length costs no program size. Measured with Envoy 1.40:
-// see RE2_PROGRAM_SIZES in test/envoy/rbac-regex.test.ts.
+// so a trust domain or namespace of any length costs no program size. Envoy 1.40 measures 27 for
+// the well-formed-ID regex and 20 for a namespace regex (test/envoy/xds-rbac.test.ts).
 import { PATH_SEGMENT_CHARS, TRUST_DOMAIN_CHARS } from './spiffe.js';
 
 /** The characters outside a class that RE2 (and JavaScript) read as syntax. */
