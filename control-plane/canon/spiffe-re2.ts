@@ -13,29 +13,26 @@
 // the well-formed-ID regex and 20 for a namespace regex (test/envoy/xds-rbac.test.ts).
 import { PATH_SEGMENT_CHARS, TRUST_DOMAIN_CHARS } from './spiffe.js';
 
-/** The characters outside a class that RE2 (and JavaScript) read as syntax. */
-const RE2_SYNTAX = /[\\^$.|?*+()[\]{}]/g;
-
-/** `text` as an RE2 literal: every syntax character escaped with a backslash. */
+/** `text` as an RE2 literal: every character that RE2 (and JavaScript) read as syntax outside a class escaped with a backslash. */
 export function re2Escape(text: string): string {
-  return text.replace(RE2_SYNTAX, (c) => `\\${c}`);
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`);
 }
-
-/** Path-segment characters but the dot (a segment is not `.` or `..`). */
-const NON_DOT_CHARS = PATH_SEGMENT_CHARS.replace('.', '');
 
 /**
  * One path segment: [A-Za-z0-9._-]+ but not `.` or `..` (RE2 has no lookahead): either some dots
- * then a non-dot then anything, or three dots or more.
+ * then a character that is not a dot then anything, or three dots or more.
  */
-const SEGMENT = `(?:\\.*[${NON_DOT_CHARS}][${PATH_SEGMENT_CHARS}]*|\\.\\.\\.+)`;
+function segment(): string {
+  const nonDot = PATH_SEGMENT_CHARS.replace('.', '');
+  return `(?:\\.*[${nonDot}][${PATH_SEGMENT_CHARS}]*|\\.\\.\\.+)`;
+}
 
 /** Any well-formed SPIFFE ID: spiffe://<trust domain>, then zero or more `/<segment>` (no trailing slash). */
 export function wellFormedSpiffeIdRegex(): string {
-  return `^spiffe://[${TRUST_DOMAIN_CHARS}]+(?:/${SEGMENT})*$`;
+  return `^spiffe://[${TRUST_DOMAIN_CHARS}]+(?:/${segment()})*$`;
 }
 
 /** Exactly the Kubernetes identities spiffe://<td>/ns/<ns>/sa/<one well-formed segment>. */
 export function kubernetesNamespaceRegex(trustDomain: string, namespace: string): string {
-  return `^${re2Escape(`spiffe://${trustDomain}/ns/${namespace}/sa/`)}${SEGMENT}$`;
+  return `^${re2Escape(`spiffe://${trustDomain}/ns/${namespace}/sa/`)}${segment()}$`;
 }

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SourceSet } from '../../control-plane/canon/source-set.js';
 import { parseSpiffeId } from '../../control-plane/canon/spiffe.js';
+import { re2Escape } from '../../control-plane/canon/spiffe-re2.js';
 import { decideInbound } from '../../control-plane/engine/inbound.js';
 import type { CompiledPolicy, CompiledWorkload } from '../../control-plane/policy/compiled.js';
 import type { Msg } from '../../control-plane/xds/build/common.js';
@@ -155,6 +156,15 @@ describe('pushed RBAC and the decision engine', () => {
     const engine = decideInbound(policy, input({ from: source, to: api.key, method: 'GET', path: '/metrics', port: 8080 })).decision === 'allow';
     expect(engine).toBe(allowed);
     expect(rbacAllows(groupFor(policy, api), source, 'GET', '/metrics', 8080, '10.0.0.1')).toBe(allowed);
+  });
+
+  it('escapes every RE2 syntax character of a literal (re2Escape)', () => {
+    const punctuation = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+    for (const text of [punctuation, ...punctuation]) {
+      const group = parsed({ action: 'ALLOW', policies: { p: { permissions: [{ any: true }], principals: [{ authenticated: { principal_name: { safe_regex: { regex: `^${re2Escape(text)}$` } } } }] } } });
+      const matches = (s: string) => rbacAllows(group, s, 'GET', '/', 80, '10.0.0.1');
+      expect([matches(text), matches('a'), matches(text + text)], text).toEqual([true, false, false]);
+    }
   });
 
   it('is looser only on the lengths the regexes leave unbounded', () => {
