@@ -286,6 +286,7 @@ describe('host canonicalization says why it rejects', () => {
   it.each([
     ['a.com:1', { host: 'a.com', kind: 'name', port: 1 }],
     ['a.com:65535', { host: 'a.com', kind: 'name', port: 65535 }],
+    ['a.com:8090', { host: 'a.com', kind: 'name', port: 8090 }],
     ['[::1]:1', { host: '::1', kind: 'ip', port: 1 }],
     ['[::1]:65535', { host: '::1', kind: 'ip', port: 65535 }],
     ['[::ffff:1.2.3.4]', { host: '1.2.3.4', kind: 'ip', port: null }],
