@@ -1,11 +1,8 @@
 // Conformance, bodies: the gcore/body.ts module (G-Core SDK) buffers, reads and rewrites request
 // and response bodies, in Envoy and in this host. See ./README.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
-import {
-  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
-  START_TIMEOUT_MS, type EnvoyRun, type Exchange, type HostRun,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ENVOY_BIN } from '../helpers/envoy.js';
+import { moduleRuns } from './harness.js';
 
 const SETUP = { module: 'body', name: 'conform' };
 
@@ -13,24 +10,7 @@ const SETUP = { module: 'body', name: 'conform' };
 const afterChunk = (trace: readonly string[], sent: number) => trace.filter((l) => l.startsWith('request_body ')).length >= sent;
 
 describe.skipIf(!ENVOY_BIN)('conformance: bodies (G-Core SDK module, Envoy vs host)', () => {
-  let envoy: EnvoyRun | undefined;
-  let host: HostRun;
-  beforeAll(async () => {
-    envoy = await startEnvoyRun(SETUP);
-    host = await startHostRun(SETUP);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    await envoy?.close();
-    await stopAllEnvoys();
-  });
-
-  async function compare(ex: Exchange) {
-    const e = await throughEnvoy(envoy!, ex);
-    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
-    expect(h.trace).toEqual(e.trace);
-    expect(h.seen).toEqual(e.seen);
-    return { e, h };
-  }
+  const { compare } = moduleRuns(SETUP);
 
   it('a content-length body, buffered and rewritten both ways', async () => {
     const { e } = await compare({ method: 'POST', path: '/b', body: ['hello body'] });

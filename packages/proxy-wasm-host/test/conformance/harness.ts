@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { FilterChain, WasmHost, type ChainResult, type HostOptions, type PluginConfig, type StreamInfoInput } from '../../src/index.js';
 import { buildSource, PACKAGE, writeTemp } from '../helpers/build.js';
-import { startEnvoy, waitFor, type Envoy } from '../helpers/envoy.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startEnvoy, stopAllEnvoys, waitFor, type Envoy } from '../helpers/envoy.js';
 
 export const TRACE_PREFIX = 'CONFORM|';
 
@@ -421,3 +422,44 @@ export function withoutPairs(trace: readonly string[], block: RegExp, label: str
 
 /** For beforeAll hooks that build a module with asc and start Envoy: generous, for busy machines. */
 export const START_TIMEOUT_MS = 180_000;
+
+/** The runs of one module for the describe block that calls this, and the comparison its tests make. */
+export interface ModuleRuns {
+  envoy(): EnvoyRun;
+  host(): HostRun;
+  /**
+   * One exchange through Envoy, then through the host with the request as Envoy's connection
+   * manager hands it on (`info` adds to what StreamInfo knows of the connection); the traces and
+   * what the client got must be equal.
+   */
+  compare(ex: Exchange, info?: (e: EnvoyExchange, run: EnvoyRun) => Partial<StreamInfoInput>): Promise<{ e: EnvoyExchange; h: HostExchange }>;
+}
+
+/**
+ * Starts the module in Envoy and in the host before the block's tests, and stops Envoy after them.
+ * `normalize` is applied to both traces before they are compared (say why where it is given).
+ */
+export function moduleRuns(setup: ModuleSetup, normalize: (trace: readonly string[]) => readonly string[] = (t) => t): ModuleRuns {
+  let envoy: EnvoyRun | undefined;
+  let host: HostRun | undefined;
+  beforeAll(async () => {
+    envoy = await startEnvoyRun(setup);
+    host = await startHostRun(setup);
+  }, START_TIMEOUT_MS);
+  afterAll(async () => {
+    await envoy?.close();
+    await stopAllEnvoys();
+  });
+  const runs: ModuleRuns = {
+    envoy: () => envoy!,
+    host: () => host!,
+    async compare(ex, info) {
+      const e = await throughEnvoy(envoy!, ex);
+      const h = await throughHost(host!, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: { ...connectionInfo(e, envoy!), ...info?.(e, envoy!) } });
+      expect(normalize(h.trace)).toEqual(normalize(e.trace));
+      expect(h.seen).toEqual(e.seen);
+      return { e, h };
+    },
+  };
+  return runs;
+}

@@ -1,11 +1,8 @@
 // Conformance, header callbacks: the gcore/headers.ts module (G-Core SDK) in Envoy and in this
 // host, the same requests, the traces and the client's view compared. See ./README.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
-import {
-  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost, withoutPairs,
-  START_TIMEOUT_MS, type EnvoyRun, type Exchange, type HostRun,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ENVOY_BIN } from '../helpers/envoy.js';
+import { moduleRuns, withoutPairs } from './harness.js';
 
 const SETUP = { module: 'headers', name: 'conform' };
 
@@ -18,24 +15,7 @@ const SETUP = { module: 'headers', name: 'conform' };
 const normalize = (trace: readonly string[]) => withoutPairs(trace, /^log /, 'response pairs', ['date', 'server', 'connection']);
 
 describe.skipIf(!ENVOY_BIN)('conformance: header callbacks (G-Core SDK module, Envoy vs host)', () => {
-  let envoy: EnvoyRun | undefined;
-  let host: HostRun;
-  beforeAll(async () => {
-    envoy = await startEnvoyRun(SETUP);
-    host = await startHostRun(SETUP);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    await envoy?.close();
-    await stopAllEnvoys();
-  });
-
-  async function compare(ex: Exchange) {
-    const e = await throughEnvoy(envoy!, ex);
-    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
-    expect(normalize(h.trace)).toEqual(normalize(e.trace));
-    expect(h.seen).toEqual(e.seen);
-    return { e, h };
-  }
+  const { compare } = moduleRuns(SETUP, normalize);
 
   it('GET: reading, add (twice), replace (present and absent), remove (present and absent), mixed-case names', async () => {
     const { e } = await compare({

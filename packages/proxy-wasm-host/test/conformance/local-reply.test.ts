@@ -1,33 +1,13 @@
 // Conformance, local replies: the gcore/local-reply.ts module (G-Core SDK) answers from the
 // request and the response side, in Envoy and in this host. See ./README.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVOY_BIN, stopAllEnvoys } from '../helpers/envoy.js';
-import {
-  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
-  START_TIMEOUT_MS, type EnvoyRun, type Exchange, type HostRun,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ENVOY_BIN } from '../helpers/envoy.js';
+import { moduleRuns } from './harness.js';
 
 const SETUP = { module: 'local-reply', name: 'conform' };
 
 describe.skipIf(!ENVOY_BIN)('conformance: local replies (G-Core SDK module, Envoy vs host)', () => {
-  let envoy: EnvoyRun | undefined;
-  let host: HostRun;
-  beforeAll(async () => {
-    envoy = await startEnvoyRun(SETUP);
-    host = await startHostRun(SETUP);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    await envoy?.close();
-    await stopAllEnvoys();
-  });
-
-  async function compare(ex: Exchange) {
-    const e = await throughEnvoy(envoy!, ex);
-    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
-    expect(h.trace).toEqual(e.trace);
-    expect(h.seen).toEqual(e.seen);
-    return { e, h };
-  }
+  const { compare } = moduleRuns(SETUP);
 
   it('403 with a body and extra headers from on_request_headers', async () => {
     const { e } = await compare({ method: 'GET', path: '/deny' });
