@@ -75,7 +75,7 @@ function candidatesOf(d: CompiledWorkload, source: string): readonly CompiledSeg
 const MAX_SOURCES_PER_WORKLOAD = 1024;
 const candidateMemo = new WeakMap<CompiledWorkload, Map<string, readonly CompiledSegment[]>>();
 
-function candidates(p: CompiledPolicy, d: CompiledWorkload, source: string): readonly CompiledSegment[] {
+function candidates(d: CompiledWorkload, source: string): readonly CompiledSegment[] {
   let memo = candidateMemo.get(d);
   if (!memo) candidateMemo.set(d, (memo = new Map()));
   let list = memo.get(source);
@@ -103,8 +103,8 @@ function tracedFirstAllowing(d: CompiledWorkload, list: readonly CompiledSegment
 }
 
 /** The first segment in file order that selects this destination, admits the source and allows the request. */
-function firstAllowing(p: CompiledPolicy, d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null, trace?: Trace): CompiledSegment | null {
-  const list = source === '' ? NONE : candidates(p, d, source);
+function firstAllowing(d: CompiledWorkload, source: string, method: string | null, path: string | null, port: number | null, trace?: Trace): CompiledSegment | null {
+  const list = source === '' ? NONE : candidates(d, source);
   if (trace) return tracedFirstAllowing(d, list, source, method, path, port, trace);
   for (const s of list) if (segmentAllows(s, method, path, port)) return s;
   return null;
@@ -120,7 +120,7 @@ function decideFor(p: CompiledPolicy, d: CompiledWorkload, source: string, metho
   }
   trace?.step(6, 'segments', 'pass', `${d.inbound.segments.length} segment(s) select ${d.key}: ${d.inbound.segments.map((s) => s.name).join(', ')}`);
   trace?.step(7, 'segment match', 'info', 'segments in file order; the first that admits the source and whose rules match allows');
-  const s = firstAllowing(p, d, source, method, path, port, trace);
+  const s = firstAllowing(d, source, method, path, port, trace);
   if (s !== null) return allowedBy(s, 'inbound', s.rateLimit ? s : null);
   return deny('inbound', 403, null, noSegment(source, method, d.key, path));
 }

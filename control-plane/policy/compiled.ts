@@ -55,7 +55,7 @@ export interface CompiledEgressRule {
   readonly derivedFrom: DerivedFrom;
 }
 
-/** Per destination workload: the segments whose `to` selects it, indexed by source. */
+/** Per destination workload: the segments whose `to` selects it. */
 export interface InboundIndex {
   /** File order. Empty: no segment selects the workload, so `defaults.inbound` decides. */
   readonly segments: readonly CompiledSegment[];
