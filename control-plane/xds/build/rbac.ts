@@ -34,6 +34,8 @@ import { cidrRange, type Msg } from './common.js';
 
 const ANY_PERMISSION: Msg = { any: true };
 const NOBODY: Msg = { not_id: { any: true } };
+/** The same for every policy: built once, not once per principal prefix per segment per push. */
+const WELL_FORMED_ID = wellFormedSpiffeIdRegex();
 
 function orIds(ids: Msg[]): Msg {
   return ids.length === 1 ? ids[0]! : { or_ids: { ids } };
@@ -61,7 +63,7 @@ function sourcePrincipals(sources: SourceSet): Msg[] {
     }
   }
   for (const prefix of sources.prefixes) {
-    const wellFormed = principalName(regex(wellFormedSpiffeIdRegex()));
+    const wellFormed = principalName(regex(WELL_FORMED_ID));
     // Every well-formed ID starts with spiffe://: that prefix adds nothing to the regex.
     ids.push(prefix === '' || prefix === 'spiffe://' ? wellFormed : { and_ids: { ids: [principalName({ prefix }), wellFormed] } });
   }
