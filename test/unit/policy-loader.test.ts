@@ -94,6 +94,11 @@ describe('the policy loader (worker thread)', () => {
     const loader = new PolicyLoader({ timeoutMs: 1, maxHeapMb: 512, idleMs: 60_000 });
     const slow = await loader.load(text, 'slow.yaml');
     expect(!slow.ok && slow.errors[0]!.message).toMatch(/^loading the policy took over 1 ms/);
+    // The abandoned worker is gone, and the same loader starts a fresh one for the next load.
+    expect(loader.workerRunning).toBe(false);
+    const next = loader.load(text, 'next.yaml');
+    expect(loader.workerRunning).toBe(true);
+    expect(await next).toMatchObject({ ok: false });
     const quick = new PolicyLoader({ timeoutMs: 60_000, maxHeapMb: 512, idleMs: 60_000 });
     try {
       const bomb = await quick.load(aliasBomb(), 'bomb.yaml');
