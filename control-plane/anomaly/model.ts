@@ -129,10 +129,11 @@ function paramModel(p: ParamSums): ParamModel {
   // many there were; with none empty, this is the plain mean over all.
   const total = p.b.reduce((a, b) => a + b, 0);
   const filled = Math.min(p.n, Math.round(total / 1e6));
-  const basis = filled > 0 && filled < p.n ? filled : p.n;
+  const someEmpty = filled > 0 && filled < p.n;
+  const basis = someEmpty ? filled : p.n;
   const mean = p.l / basis;
   const variance = Math.max(0, p.l2 / basis - mean * mean);
-  const icdTotal = filled > 0 && filled < p.n ? total : p.n * 1e6;
+  const icdTotal = someEmpty ? total : p.n * 1e6;
   const model: ParamModel = {
     count: p.n, length: [mean, variance], icd: p.b.map((b) => b / icdTotal), classes: p.k.toString(16).padStart(16, '0'),
   };
