@@ -74,6 +74,11 @@ describe('segmentation graph', () => {
     expect(svg.match(/<g class="node /g)).toHaveLength(g.nodes.length);
     expect(svg).toContain('data-workload="shop/api"');
     expect(svg.match(/<path class="edge /g)).toHaveLength(g.edges.length);
+    // Each edge once, its data-e its position in the graph and data-f / data-t its ends' data-i.
+    const at = new Map(g.nodes.map((n, i) => [n.id, String(i)]));
+    const paths = [...svg.matchAll(/<path class="edge [^"]*" data-e="(\d+)" data-f="(\d+)" data-t="(\d+)"/g)];
+    expect(paths.map((m) => Number(m[1])).sort((a, b) => a - b)).toEqual(g.edges.map((_, i) => i));
+    for (const [, e, f, t] of paths) expect([f, t], `edge ${e}`).toEqual([at.get(g.edges[Number(e)]!.from), at.get(g.edges[Number(e)]!.to)]);
   });
 
   it('routed by ELK (small graphs): no overlapping nodes, orthogonal edges that never cross a node, labels whole and clear of nodes', async () => {
