@@ -29,6 +29,8 @@ export interface Point { readonly x: number; readonly y: number }
 
 export interface RoutedEdge {
   readonly edge: GraphEdge;
+  /** The edge's position in graph.edges (the SVG's data-e). */
+  readonly index: number;
   /** Start, bends, end (absolute coordinates). */
   readonly points: readonly Point[];
   readonly label: (Box & { readonly lines: readonly string[] }) | null;
@@ -125,7 +127,7 @@ export async function routedLayout(graph: SegmentationGraph): Promise<RoutedLayo
     const points = s ? [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => ({ x: p.x + o.x, y: p.y + o.y })) : [];
     const l = e.labels?.[0];
     const label = l && labels[i]!.length > 0 ? { x: l.x! + o.x, y: l.y! + o.y, width: l.width!, height: l.height!, lines: labels[i]! } : null;
-    return { edge: graph.edges[i]!, points, label };
+    return { edge: graph.edges[i]!, index: i, points, label };
   });
   return { width: Math.ceil(out.width!), height: Math.ceil(out.height!), nodes, groups: placedGroups, edges };
 }

@@ -121,7 +121,6 @@ function roundedPath(points: readonly Point[], radius = 5): string {
 /** The routed picture: edges first, then their labels (on a light plate), then the nodes. */
 function routedSvg(graph: SegmentationGraph, layout: RoutedLayout): string {
   const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
-  const edgeIndex = new Map(graph.edges.map((e, i) => [e, i]));
   const out = [...header(graph, layout.width, layout.height, 'routed'), '<g class="bands">'];
   for (const b of layout.groups) {
     out.push(`<g class="band" data-group="${xmlEscape(b.group)}"><rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" rx="6"/><text x="${b.x + 10}" y="${b.y + 17}">${xmlEscape(b.group)}</text></g>`);
@@ -129,14 +128,14 @@ function routedSvg(graph: SegmentationGraph, layout: RoutedLayout): string {
   out.push('</g>', '<g class="edges">');
   layout.edges.forEach((r) => {
     const e = r.edge;
-    out.push(`<path class="edge ${e.kind}" data-e="${edgeIndex.get(e)}" data-f="${index.get(e.from)}" data-t="${index.get(e.to)}" d="${roundedPath(r.points)}">${edgeTitle(e)}</path>`);
+    out.push(`<path class="edge ${e.kind}" data-e="${r.index}" data-f="${index.get(e.from)}" data-t="${index.get(e.to)}" d="${roundedPath(r.points)}">${edgeTitle(e)}</path>`);
   });
   out.push('</g>', `<g class="edge-labels" font-size="${LABEL_FONT}">`);
   for (const r of layout.edges) {
     if (!r.label) continue;
     const l = r.label;
     const lines = l.lines.map((line, i) => `<tspan x="${l.x + 3}" y="${l.y + 10 + i * LABEL_LINE}">${xmlEscape(line)}</tspan>`).join('');
-    out.push(`<g class="edge-label" data-e="${edgeIndex.get(r.edge)}"><rect x="${l.x}" y="${l.y}" width="${l.width}" height="${l.height}" rx="2"/><text>${lines}</text>${edgeTitle(r.edge)}</g>`);
+    out.push(`<g class="edge-label" data-e="${r.index}"><rect x="${l.x}" y="${l.y}" width="${l.width}" height="${l.height}" rx="2"/><text>${lines}</text>${edgeTitle(r.edge)}</g>`);
   }
   out.push('</g>', '<g class="nodes">');
   graph.nodes.forEach((n, i) => {
