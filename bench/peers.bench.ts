@@ -32,7 +32,7 @@ import type { RunMessage, RunResult } from './authz/protocol.js';
 import { bootstrap, extAuthzFilter, type BenchListener } from './envoy/bootstraps.js';
 import { BENCH_SHAPE, generatePolicyDocument, policyYaml, type PolicyShape } from './generate-policy.js';
 import { formatNumber, table } from './lib/format.js';
-import { percentile, processCpuMs } from './lib/stats.js';
+import { measurement, percentile, processCpuMs } from './lib/stats.js';
 import type { Benchmark, BenchContext, BenchReport, Figure } from './lib/types.js';
 import { buildPeers } from './peers/binaries.js';
 import { CheckClient, type PeerVerdict } from './peers/check-client.js';
@@ -84,11 +84,6 @@ const RSS_TARGET_MB = 150;
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 const pct = (x: number | null) => (x === null ? '?' : `${(x * 100).toFixed(0)}%`);
-
-function must<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) throw new Error(`missing measurement: ${what}`);
-  return value;
-}
 
 async function compiled(file: string): Promise<CompiledPolicy> {
   const loaded = await loadCompiledPolicy(file);
@@ -168,7 +163,7 @@ async function direct(ctx: BenchContext, dir: string, res: Resources): Promise<D
   const bare = res.add(await startServer([BARE_SERVER], join(dir, 'bare.log')), (p) => p.stop());
   const idle = new Map<string, number>();
   await sleep(IDLE_SETTLE_MS);
-  for (const [label, pid] of [['meshguard', serve.pid], ['opa-envoy', opa.pid], ['bare', bare.pid]] as const) idle.set(label, must(memoryOf(pid).rssMb, `${label} RSS`));
+  for (const [label, pid] of [['meshguard', serve.pid], ['opa-envoy', opa.pid], ['bare', bare.pid]] as const) idle.set(label, measurement(memoryOf(pid).rssMb, `${label} RSS`));
   ctx.log(`direct: serve pid ${serve.pid} (:${serve.ports.authz}), OPA-Envoy pid ${opa.pid} (:${opa.grpcPort}), bare pid ${bare.pid} (:${bare.ports.authz}); policy ${DIRECT_SHAPE.workloads}/${DIRECT_SHAPE.segments}/${DIRECT_SHAPE.egress}, no rate limits`);
   ctx.log(`idle RSS with this policy: meshguard ${idle.get('meshguard')!.toFixed(1)} MB, OPA-Envoy ${idle.get('opa-envoy')!.toFixed(1)} MB, bare ${idle.get('bare')!.toFixed(1)} MB`);
 
@@ -393,7 +388,7 @@ async function rateLimits(ctx: BenchContext, dir: string, res: Resources): Promi
   await writeFile(policyFile, (await readFile(SHOP, 'utf8')).replace(/^(\s*name:) shop$/m, `$1 shop-peers-${run}`));
   const policy = await compiled(policyFile);
   const segment = policy.segments.find((s) => s.name === LIMITED_SEGMENT);
-  const limit = must(segment?.rateLimit, `${LIMITED_SEGMENT}'s rateLimit in examples/shop.yaml`);
+  const limit = measurement(segment?.rateLimit, `${LIMITED_SEGMENT}'s rateLimit in examples/shop.yaml`);
   const redisUrl = `redis://${REDIS_HOST}`;
   const serves: ServerProcess[] = [];
   for (const i of [0, 1]) {
@@ -461,7 +456,7 @@ async function idleMemory(ctx: BenchContext, dir: string, res: Resources): Promi
   const rssAt = async (p: ServerProcess, started: number, atMs: number) => {
     const wait = started + atMs - performance.now();
     if (wait > 0) await sleep(wait);
-    return must(memoryOf(p.pid).rssMb, `VmRSS of serve ${p.pid}`);
+    return measurement(memoryOf(p.pid).rssMb, `VmRSS of serve ${p.pid}`);
   };
   const aSoon = await rssAt(a, aStarted, IDLE_SETTLE_MS);
   const bSoon = await rssAt(b, bStarted, IDLE_SETTLE_MS);
@@ -481,8 +476,8 @@ function latencyOf(samples: readonly Sample[]): { p50: number; p99: number } {
 
 function report(d: DirectResult, e: { results: Map<string, EnvoyMeasured>; version: string }, rl: RateLimitResult, mem: MemoryResult): BenchReport {
   const figures: Figure[] = [];
-  const c = (label: string) => must(d.closed.get(label), `closed loop ${label}`);
-  const o = (label: string) => must(d.open.get(label), `open loop ${label}`);
+  const c = (label: string) => measurement(d.closed.get(label), `closed loop ${label}`);
+  const o = (label: string) => measurement(d.open.get(label), `open loop ${label}`);
   const opaName = 'OPA-Envoy, same run';
   const bareName = 'bare grpc-js, same run';
   // 1. direct
@@ -495,23 +490,23 @@ function report(d: DirectResult, e: { results: Map<string, EnvoyMeasured>; versi
   figures.push({ name: 'direct Check: p99 meshguard / OPA-Envoy', value: o('meshguard').p99 / o('opa-envoy').p99, unit: '×', target: { op: '<=', value: 1 } });
   figures.push({ name: `direct Check: p50 / p99 at ${formatNumber(d.rate)}/s, OPA-Envoy`, value: o('opa-envoy').p50, unit: 'ms', note: `p99 ${ms(o('opa-envoy').p99)} ms`, baseline: { name: bareName, value: o('bare').p50 } });
   figures.push({ name: `direct Check: p50 / p99 at ${formatNumber(d.rate)}/s, bare grpc-js`, value: o('bare').p50, unit: 'ms', note: `p99 ${ms(o('bare').p99)} ms` });
-  const cpu = (label: string) => must(c(label).serverCpuPerCallUs, `CPU per call of ${label}`);
+  const cpu = (label: string) => measurement(c(label).serverCpuPerCallUs, `CPU per call of ${label}`);
   figures.push({ name: 'direct Check: server CPU per call at saturation, meshguard', value: cpu('meshguard'), unit: 'µs', baseline: { name: opaName, value: cpu('opa-envoy') } });
   figures.push({ name: 'direct Check: server CPU per call at saturation, OPA-Envoy', value: cpu('opa-envoy'), unit: 'µs', baseline: { name: bareName, value: cpu('bare') } });
   figures.push({ name: 'direct Check: server CPU per call at saturation, bare grpc-js', value: cpu('bare'), unit: 'µs' });
   // 2. Envoy
-  const en = (id: string) => must(e.results.get(id), `Envoy ${id}`);
+  const en = (id: string) => measurement(e.results.get(id), `Envoy ${id}`);
   figures.push({ name: 'Envoy ext_authz → meshguard: requests/s', value: en('meshguard').rps, unit: 'req/s', baseline: { name: 'ext_authz → OPA-Envoy, same run', value: en('opa-envoy').rps } });
   figures.push({ name: 'Envoy ext_authz → OPA-Envoy: requests/s', value: en('opa-envoy').rps, unit: 'req/s', baseline: { name: 'Envoy without ext_authz', value: en('none').rps } });
   figures.push({ name: 'Envoy without ext_authz: requests/s', value: en('none').rps, unit: 'req/s' });
   figures.push({ name: 'Envoy: requests/s meshguard / OPA-Envoy', value: en('meshguard').rps / en('opa-envoy').rps, unit: '×', target: { op: '>=', value: 1 } });
   figures.push({ name: 'Envoy ext_authz → meshguard: p99', value: en('meshguard').p99, unit: 'ms', baseline: { name: 'ext_authz → OPA-Envoy, same run', value: en('opa-envoy').p99 }, target: { op: '<=', value: en('opa-envoy').p99 }, note: `p50 ${en('meshguard').p50} ms` });
   figures.push({ name: 'Envoy ext_authz → OPA-Envoy: p99', value: en('opa-envoy').p99, unit: 'ms', baseline: { name: 'Envoy without ext_authz', value: en('none').p99 }, note: `p50 ${en('opa-envoy').p50} ms` });
-  figures.push({ name: 'Envoy: ext_authz server CPU per request, meshguard', value: must(en('meshguard').authzCpuUs, 'meshguard CPU behind Envoy'), unit: 'µs', baseline: { name: 'OPA-Envoy, same run', value: must(en('opa-envoy').authzCpuUs, 'OPA CPU behind Envoy') } });
+  figures.push({ name: 'Envoy: ext_authz server CPU per request, meshguard', value: measurement(en('meshguard').authzCpuUs, 'meshguard CPU behind Envoy'), unit: 'µs', baseline: { name: 'OPA-Envoy, same run', value: measurement(en('opa-envoy').authzCpuUs, 'OPA CPU behind Envoy') } });
   // 3. rate limits
   const mgName = 'meshguard GCRA';
   const rlName = 'ratelimit fixed window';
-  const samples = (name: string) => must(rl.steady.samples.get(name), `steady samples of ${name}`);
+  const samples = (name: string) => measurement(rl.steady.samples.get(name), `steady samples of ${name}`);
   const steadyWindow = (name: string) => samples(name).filter((s) => s.allowed && s.sent >= STEADY_SKIP_SECONDS * 1000 && s.sent < STEADY_SECONDS * 1000).length;
   const configuredSteady = rl.rate * (STEADY_SECONDS - STEADY_SKIP_SECONDS);
   const mgSteady = steadyWindow(mgName);
@@ -523,7 +518,7 @@ function report(d: DirectResult, e: { results: Map<string, EnvoyMeasured>; versi
   const configuredTotal = rl.burst + rl.rate * STEADY_SECONDS;
   figures.push({ name: `rate limit: allowed over the whole ${STEADY_SECONDS} s from a fresh key / (burst + rate × ${STEADY_SECONDS} s), meshguard GCRA`, value: allowedTotal(mgName) / configuredTotal, unit: '×', note: `${allowedTotal(mgName)} of ${configuredTotal}; ratelimit ${allowedTotal(rlName)} (rate × ${STEADY_SECONDS} s = ${rl.rate * STEADY_SECONDS}, no burst)` });
   figures.push({ name: 'rate limit: most allowed in any 1 s of steady overload, meshguard GCRA', value: maxInWindow(samples(mgName).filter((s) => s.sent >= STEADY_SKIP_SECONDS * 1000), 1000), unit: 'req', baseline: { name: 'ratelimit fixed window, same run', value: maxInWindow(samples(rlName).filter((s) => s.sent >= STEADY_SKIP_SECONDS * 1000), 1000) }, note: `configured ${rl.rate}/s` });
-  const edgeOf = (name: string) => must(rl.edges.get(name), `edge of ${name}`);
+  const edgeOf = (name: string) => measurement(rl.edges.get(name), `edge of ${name}`);
   const mgEdge = edgeOf(mgName);
   const rlEdge = edgeOf(rlName);
   const rlEdgeAllowed = rlEdge.before + rlEdge.after;
@@ -537,10 +532,10 @@ function report(d: DirectResult, e: { results: Map<string, EnvoyMeasured>; versi
   figures.push({ name: 'rate limit: latency meshguard adds (Check with the Redis GCRA − Check without a limit), p50', value: mgLat.p50 - freeLat.p50, unit: 'ms', baseline: { name: 'ratelimit ShouldRateLimit call (a second call from Envoy), p50', value: rlLat.p50 } });
   figures.push({ name: 'rate limit: latency meshguard adds, p99', value: mgLat.p99 - freeLat.p99, unit: 'ms', baseline: { name: 'ratelimit ShouldRateLimit call, p99', value: rlLat.p99 }, note: `Check with limit p50/p99 ${ms(mgLat.p50)}/${ms(mgLat.p99)} ms, without ${ms(freeLat.p50)}/${ms(freeLat.p99)} ms` });
   // 4. memory
-  const opaIdle = must(d.idle.get('opa-envoy'), 'OPA idle RSS');
+  const opaIdle = measurement(d.idle.get('opa-envoy'), 'OPA idle RSS');
   figures.push({ name: `serve RSS ${IDLE_SETTLE_MS / 1000} s after ready, 500-workload policy, xDS on`, value: mem.big.soon, unit: 'MB', target: { op: '<=', value: RSS_TARGET_MB }, baseline: { name: 'OPA-Envoy idle, same policy as data', value: opaIdle } });
   figures.push({ name: `serve RSS after ${SETTLED_MS / 1000} s idle, 500-workload policy, xDS on`, value: mem.big.settled, unit: 'MB', target: { op: '<=', value: RSS_TARGET_MB }, baseline: { name: 'OPA-Envoy idle, same policy as data', value: opaIdle } });
-  figures.push({ name: `serve RSS ${IDLE_SETTLE_MS / 1000} s after ready, 500-workload policy, --xds-port none`, value: must(d.idle.get('meshguard'), 'serve idle RSS'), unit: 'MB', target: { op: '<=', value: RSS_TARGET_MB }, baseline: { name: 'bare grpc-js server idle', value: must(d.idle.get('bare'), 'bare idle RSS') } });
+  figures.push({ name: `serve RSS ${IDLE_SETTLE_MS / 1000} s after ready, 500-workload policy, --xds-port none`, value: measurement(d.idle.get('meshguard'), 'serve idle RSS'), unit: 'MB', target: { op: '<=', value: RSS_TARGET_MB }, baseline: { name: 'bare grpc-js server idle', value: measurement(d.idle.get('bare'), 'bare idle RSS') } });
   figures.push({ name: `serve RSS ${IDLE_SETTLE_MS / 1000} s after ready / after ${SETTLED_MS / 1000} s idle, examples/shop.yaml, xDS on`, value: mem.shop.soon, unit: 'MB', target: { op: '<=', value: RSS_TARGET_MB }, note: `${mem.shop.settled.toFixed(1)} MB settled` });
 
   const rlRows = [mgName, rlName, 'meshguard, segment without a limit'].map((name) => {

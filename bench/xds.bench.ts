@@ -31,7 +31,7 @@ import { shortName } from '../control-plane/xds/type-urls.js';
 import { memoryOf, startServer, type ServerProcess } from './authz/processes.js';
 import { generatePolicyDocument, policyYaml, type PolicyDocument } from './generate-policy.js';
 import { freePort } from './lib/net.js';
-import { median, percentile, processCpuMs } from './lib/stats.js';
+import { measurement, median, percentile, processCpuMs } from './lib/stats.js';
 import type { Benchmark, BenchContext, BenchReport, Figure } from './lib/types.js';
 import { buildPeers } from './peers/binaries.js';
 import { GoControlPlane, type GoAcks } from './peers/go-control-plane.js';
@@ -103,12 +103,6 @@ function timed<T>(fn: () => T): [T, number] {
   const start = performance.now();
   const value = fn();
   return [value, performance.now() - start];
-}
-
-/** A figure's value, or the run fails: a missing measurement is never a NaN in the results. */
-function measured(what: string, value: number | null | undefined): number {
-  if (value === null || value === undefined || !Number.isFinite(value)) throw new Error(`xds bench: no measurement of ${what}`);
-  return value;
 }
 
 /** Edit k: segment k's first rule gains a path (or the segment gains a rule). */
@@ -366,7 +360,7 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
         push = logged(server, 'xds_push', at);
       }
       const all = latest(acked) - at;
-      const pushAt = measured(`edit ${k}: the xds_push log line`, push ? Date.parse(push.startedAt as string) : null);
+      const pushAt = measurement(push ? Date.parse(push.startedAt as string) : null, `edit ${k}: the xds_push log line`);
       mg.all.push(all);
       mg.envoys.push(latest(acked, envoyIds) - at);
       mg.fanOut.push(latest(acked) - pushAt);
@@ -374,8 +368,8 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
       ctx.log(`meshguard edit ${k}: push started +${pushAt - at} ms (${String(push?.snapshots)} snapshots built in ${String(push?.buildMs)} ms), ${envoys.length} Envoys ACKed +${mg.envoys.at(-1)} ms, all ${ids.size} ACKed +${all} ms; serve CPU ${cpu.toFixed(2)} s`);
       ctx.log(`export ${k}: ${(await exportSnapshots(file, nodesFile, exportFile(k))).toFixed(0)} ms`);
     }
-    const mgPeak = measured('serve peak RSS', memoryOf(server.pid).peakMb);
-    const mgRss = measured('serve RSS', memoryOf(server.pid).rssMb);
+    const mgPeak = measurement(memoryOf(server.pid).peakMb, 'serve peak RSS');
+    const mgRss = measurement(memoryOf(server.pid).rssMb, 'serve RSS');
     await clients.stop();
     clients = null;
     await server.stop();
@@ -413,20 +407,20 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
       ctx.log(`go-control-plane edit ${k}: SetSnapshot for ${load.nodes} nodes took ${applied.ms} ms; ${envoys.length} Envoys ACKed +${gcp.envoys.at(-1)} ms, all ACKed +${gcp.all.at(-1)} ms (changed: ${[...changed].join(', ')}); CPU ${gcp.cpu.at(-1)!.toFixed(2)} s`);
     }
     await waitEnvoys(envoys, 'go-control-plane, after the edits');
-    const goPeak = measured('go-control-plane peak RSS', memoryOf(go.pid).peakMb);
+    const goPeak = measurement(memoryOf(go.pid).peakMb, 'go-control-plane peak RSS');
 
-    const goFan = { name: 'go-control-plane, SetSnapshot → all ACKed, median', value: measured('go median', median(gcp.all)) };
-    const goFan99 = { name: 'go-control-plane, SetSnapshot → all ACKed, p99', value: measured('go p99', percentile(gcp.all, 99)) };
+    const goFan = { name: 'go-control-plane, SetSnapshot → all ACKed, median', value: measurement(median(gcp.all), 'go median') };
+    const goFan99 = { name: 'go-control-plane, SetSnapshot → all ACKed, p99', value: measurement(percentile(gcp.all, 99), 'go p99') };
     const figures: Figure[] = [
       { name: 'compile 2,000 workloads / 10,000 segments', value: compileMs, unit: 'ms', target: { op: '<=', value: 1000 } },
       { name: 'load (YAML parse + validate) of that policy', value: parseMs, unit: 'ms', note: 'policy/load.ts; part of every edit below' },
       { name: `first configuration of ${ids.size} nodes (${envoys.length} real Envoys started meanwhile)`, value: readyMs / 1000, unit: 's' },
-      { name: `edit → all ${ids.size} nodes ACKed, median`, value: measured('median', median(mg.all)), unit: 'ms', target: { op: '<=', value: 1000 }, baseline: goFan, note: 'includes load, compile, debounce, build; go-control-plane is handed the built snapshots' },
-      { name: `edit → all ${ids.size} nodes ACKed, p99`, value: measured('p99', percentile(mg.all, 99)), unit: 'ms', baseline: goFan99 },
-      { name: `xDS push start → all ${ids.size} nodes ACKed, median`, value: measured('fan-out median', median(mg.fanOut)), unit: 'ms', baseline: goFan, note: 'the like-for-like fan-out: build + send + ACK' },
-      { name: `xDS push start → all ${ids.size} nodes ACKed, p99`, value: measured('fan-out p99', percentile(mg.fanOut, 99)), unit: 'ms', baseline: goFan99 },
-      { name: `edit → all ${envoys.length} real Envoys ACKed, median`, value: measured('Envoys median', median(mg.envoys)), unit: 'ms', target: { op: '<=', value: 1000 }, baseline: { name: `go-control-plane, SetSnapshot → all ${envoys.length} Envoys ACKed, median`, value: measured('go Envoys median', median(gcp.envoys)) } },
-      { name: 'serve CPU per edit (load + compile + build + send to all nodes)', value: measured('CPU', median(mg.cpu)), unit: 's', baseline: { name: 'go-control-plane CPU per SetSnapshot + send', value: measured('go CPU', median(gcp.cpu)) } },
+      { name: `edit → all ${ids.size} nodes ACKed, median`, value: measurement(median(mg.all), 'median'), unit: 'ms', target: { op: '<=', value: 1000 }, baseline: goFan, note: 'includes load, compile, debounce, build; go-control-plane is handed the built snapshots' },
+      { name: `edit → all ${ids.size} nodes ACKed, p99`, value: measurement(percentile(mg.all, 99), 'p99'), unit: 'ms', baseline: goFan99 },
+      { name: `xDS push start → all ${ids.size} nodes ACKed, median`, value: measurement(median(mg.fanOut), 'fan-out median'), unit: 'ms', baseline: goFan, note: 'the like-for-like fan-out: build + send + ACK' },
+      { name: `xDS push start → all ${ids.size} nodes ACKed, p99`, value: measurement(percentile(mg.fanOut, 99), 'fan-out p99'), unit: 'ms', baseline: goFan99 },
+      { name: `edit → all ${envoys.length} real Envoys ACKed, median`, value: measurement(median(mg.envoys), 'Envoys median'), unit: 'ms', target: { op: '<=', value: 1000 }, baseline: { name: `go-control-plane, SetSnapshot → all ${envoys.length} Envoys ACKed, median`, value: measurement(median(gcp.envoys), 'go Envoys median') } },
+      { name: 'serve CPU per edit (load + compile + build + send to all nodes)', value: measurement(median(mg.cpu), 'CPU'), unit: 's', baseline: { name: 'go-control-plane CPU per SetSnapshot + send', value: measurement(median(gcp.cpu), 'go CPU') } },
       { name: `serve RSS, peak (${ids.size} nodes)`, value: mgPeak, unit: 'MB', target: { op: '<=', value: 1024 }, baseline: { name: 'go-control-plane peak RSS, same nodes and snapshots', value: goPeak } },
       { name: 'serve RSS at the end', value: mgRss, unit: 'MB' },
     ];

@@ -12,6 +12,12 @@ export class MissingMeasurement extends Error {
   }
 }
 
+/** `value`, or the run fails: a missing measurement (null, undefined, NaN, ±Infinity) is never a figure. */
+export function measurement<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) throw new MissingMeasurement(what);
+  return value;
+}
+
 function checkSample(values: ArrayLike<number>): void {
   if (values.length === 0) throw new MissingMeasurement('an empty sample');
   for (let i = 0; i < values.length; i++) {

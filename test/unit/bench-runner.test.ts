@@ -2,7 +2,7 @@
 // percentile, and a report whose figure, baseline or target is not a finite number fails the run
 // (bench/run.ts calls missingMeasurements). The targets table lists every target, misses included.
 import { describe, expect, it } from 'vitest';
-import { MissingMeasurement, median, percentile, percentileOfSorted } from '../../bench/lib/stats.js';
+import { measurement, MissingMeasurement, median, percentile, percentileOfSorted } from '../../bench/lib/stats.js';
 import { targetsMarkdown } from '../../bench/lib/targets.js';
 import { missingMeasurements, type BenchReport } from '../../bench/lib/types.js';
 
@@ -14,6 +14,16 @@ describe('benchmark statistics', () => {
     expect(() => percentile([1, Infinity], 50)).toThrow(MissingMeasurement);
     expect(() => median([])).toThrow(/an empty sample/);
     expect(() => percentileOfSorted([], 50)).toThrow(MissingMeasurement);
+  });
+
+  it('refuse a single figure that was not measured (measurement), and pass one that was, zero included', () => {
+    expect(() => measurement(null, 'serve RSS')).toThrow('missing measurement: serve RSS');
+    expect(() => measurement(undefined, 'x')).toThrow(MissingMeasurement);
+    expect(() => measurement(NaN, 'x')).toThrow(MissingMeasurement);
+    expect(() => measurement(-Infinity, 'x')).toThrow(MissingMeasurement);
+    expect(measurement(0, 'x')).toBe(0);
+    const limit = { requestsPerSecond: 10 };
+    expect(measurement(limit, 'a rate limit')).toBe(limit);
   });
 
   it('still compute nearest-rank percentiles of complete samples', () => {
