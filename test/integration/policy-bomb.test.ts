@@ -1,9 +1,9 @@
 // A YAML alias bomb written over the watched policy (issue 12, item 8): Checks go on being
 // answered, the edit is rejected with one short positioned error in the log and in /status, the
 // last good policy stays, and `meshguard validate` refuses the file at once.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_POLICY, runMeshguard } from '../helpers/cli.js';
 import { aliasBomb } from '../helpers/policy.js';
@@ -49,9 +49,11 @@ describe('an alias bomb over the watched policy', () => {
   afterAll(async () => {
     client?.close();
     await serve?.stop();
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 
   it('keeps Checks answered while it is rejected, with one short error in the log and /status', async () => {
+    const before = JSON.parse((await httpGet(serve.adminPort, '/status')).body).policy;
     const checking = keepChecking(client, 6000);
     await new Promise((r) => setTimeout(r, 1000));
     writeFileSync(file, aliasBomb());
@@ -59,6 +61,8 @@ describe('an alias bomb over the watched policy', () => {
     await new Promise((r) => setTimeout(r, 1000));
     writeFileSync(file, aliasBomb(12, 9));
     const { answered, allowed, slowestMs } = await checking;
+    // The second bomb is rejected too.
+    await serve.waitForLog((l) => l.event === 'policy_rejected' && l !== rejected, 20_000);
     // Every Check was answered (allowed: the last good policy stayed), none waited on the bomb.
     expect(allowed).toBe(answered);
     expect(answered).toBeGreaterThan(10);
@@ -68,7 +72,10 @@ describe('an alias bomb over the watched policy', () => {
     const status = await httpGet(serve.adminPort, '/status');
     expect(status.status).toBe(200);
     expect(status.body.length).toBeLessThan(20_000);
-    expect(JSON.parse(status.body).policy.lastError.errors).toHaveLength(1);
+    const after = JSON.parse(status.body).policy;
+    expect(after.lastError.errors).toHaveLength(1);
+    // The last good policy stays in force: same version, no reload, both edits counted as rejected.
+    expect({ version: after.version, reloads: after.reloads, reloadFailures: after.reloadFailures }).toEqual({ version: before.version, reloads: 0, reloadFailures: 2 });
   }, 60_000);
 });
 
@@ -78,7 +85,7 @@ describe('meshguard validate on an alias bomb', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mg-bomb-validate-')), 'bomb.yaml');
     writeFileSync(file, aliasBomb(levels, width));
     const started = Date.now();
-    const r = await runMeshguard(['validate', file]);
+    const r = await runMeshguard(['validate', file]).finally(() => rmSync(dirname(file), { recursive: true, force: true }));
     const tookMs = Date.now() - started;
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:6:12: YAML aliases expand .*\\[MG_ERR_POLICY_ALIASES\\]\\n`));
