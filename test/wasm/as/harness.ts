@@ -10,9 +10,8 @@ import { compilePathPattern } from "../../../assembly/lib/pattern";
 import { isSpiffeId, workloadNamespace } from "../../../assembly/lib/spiffe";
 import { dnsTunnelFinding, DnsTunnelLimits, labelEntropy } from "../../../assembly/lib/dns_tunnel";
 import { JsonValue, parseJson } from "../../../assembly/lib/json";
-import { Segment } from "../../../assembly/filters/identity/config";
+import { InboundConfig, readInboundConfig, Segment } from "../../../assembly/filters/identity/config";
 import { decideInbound, InboundRequest, InboundVerdict, principalWellFormed, readSourceNamespace, sourceMatches } from "../../../assembly/filters/identity/decide";
-import { InboundConfig, readInboundConfig } from "../../../assembly/filters/identity/config";
 import { EgressConfig, readEgressConfig } from "../../../assembly/filters/egress/config";
 import { decideEgress, destinationAsHost, EgressRequest, EgressVerdict } from "../../../assembly/filters/egress/decide";
 import { ConfigReader } from "../../../assembly/filters/common/config_reader";
@@ -233,18 +232,31 @@ let egressConfig: EgressConfig | null = null;
 const egressRequest = new EgressRequest();
 const egressVerdict = new EgressVerdict();
 
+/** The egress configuration in slot 0, parsed again when `fresh`; null when the filter rejects it. */
+function egressConfigOf(fresh: i32): EgressConfig | null {
+  if (fresh != 0) {
+    const r = new ConfigReader();
+    const doc = r.parse(inputs[0]);
+    egressConfig = doc === null ? null : readEgressConfig(r, doc);
+  }
+  return egressConfig;
+}
+
+/** decideEgress, its verdict in output as for inbound, then " dns=<finding>". */
+function decideEgressInto(config: EgressConfig, request: EgressRequest): void {
+  decideEgress(config, request, egressVerdict);
+  const rule = egressVerdict.rule;
+  verdictText(egressVerdict.allow, egressVerdict.status, rule === null ? "-" : rule.name.toString(), egressVerdict.reason);
+  output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
+}
+
 /**
  * decideEgress on :authority (slot 1), SNI (slot 2), destination address "ip:port" (slot 3, when
  * hasDestination), the destination port and whether the scheme is https, with the facts read as
  * filters/egress/http.ts reads them; output as for inbound, then the DNS finding. 0, or -1.
  */
 export function egress(fresh: i32, hasDestination: i32, destinationPort: i32, https: i32): i32 {
-  if (fresh != 0) {
-    const r = new ConfigReader();
-    const doc = r.parse(inputs[0]);
-    egressConfig = doc === null ? null : readEgressConfig(r, doc);
-  }
-  const config = egressConfig;
+  const config = egressConfigOf(fresh);
   if (config === null) return -1;
   const request = egressRequest;
   const authority = inputs[1];
@@ -272,10 +284,7 @@ export function egress(fresh: i32, hasDestination: i32, destinationPort: i32, ht
       request.port = destination;
     } else request.port = port != 0 ? port : https != 0 ? 443 : 80;
   }
-  decideEgress(config, request, egressVerdict);
-  const rule = egressVerdict.rule;
-  verdictText(egressVerdict.allow, egressVerdict.status, rule === null ? "-" : rule.name.toString(), egressVerdict.reason);
-  output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
+  decideEgressInto(config, request);
   return 0;
 }
 
@@ -287,12 +296,7 @@ const tcpRequest = new EgressRequest();
  * request is never given a port mismatch (there is no authority). Output as for egress; 0, or -1.
  */
 export function egressTcp(fresh: i32, hasDestination: i32, destinationPort: i32): i32 {
-  if (fresh != 0) {
-    const r = new ConfigReader();
-    const doc = r.parse(inputs[0]);
-    egressConfig = doc === null ? null : readEgressConfig(r, doc);
-  }
-  const config = egressConfig;
+  const config = egressConfigOf(fresh);
   if (config === null) return -1;
   const request = tcpRequest;
   const sni = inputs[2];
@@ -305,9 +309,6 @@ export function egressTcp(fresh: i32, hasDestination: i32, destinationPort: i32)
   if (sni.length > 0) canonicalSni(sni.ptr, sni.length, request.host);
   else destinationAsHost(request, "no SNI and no destination address");
   request.port = port != 0 ? port : destinationPort;
-  decideEgress(config, request, egressVerdict);
-  const rule = egressVerdict.rule;
-  verdictText(egressVerdict.allow, egressVerdict.status, rule === null ? "-" : rule.name.toString(), egressVerdict.reason);
-  output.appendString(" dns=" + (<i32>egressVerdict.dnsFinding).toString());
+  decideEgressInto(config, request);
   return 0;
 }
