@@ -316,8 +316,13 @@ export async function startHostRun(setup: ModuleSetup, options: HostOptions = {}
   return {
     host,
     plugin: p,
-    trace: () => host.logs().filter((r) => r.message.startsWith(TRACE_PREFIX)).map((r) => r.message.slice(TRACE_PREFIX.length)),
+    trace: () => hostTrace(host),
   };
+}
+
+/** The trace lines (after the prefix) a host logged so far. */
+export function hostTrace(host: WasmHost): string[] {
+  return host.logs().filter((r) => r.message.startsWith(TRACE_PREFIX)).map((r) => r.message.slice(TRACE_PREFIX.length));
 }
 
 /** The HTTP/1 view of what the host forwarded: `host` from `:authority` first, pseudo-headers dropped. */

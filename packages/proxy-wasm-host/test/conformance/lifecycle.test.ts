@@ -1,35 +1,23 @@
 // Conformance, root context life and configuration: the gcore/lifecycle.ts module (G-Core SDK) in
 // Envoy and in this host — the start-up sequence (canary VM, main thread's, worker's), what each
 // callback reads, and the stream contexts' start and end. See ./README.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PluginConfigError, WasmHost } from '../../src/index.js';
-import { ENVOY_BIN, EnvoyStartError, stopAllEnvoys } from '../helpers/envoy.js';
-import {
-  connectionInfo, hcmBodyChunks, hcmRequestHeaders, startEnvoyRun, startHostRun, throughEnvoy, throughHost,
-  buildModule, START_TIMEOUT_MS, traceOf, TRACE_PREFIX, type EnvoyRun, type HostRun,
-} from './harness.js';
+import { ENVOY_BIN, EnvoyStartError } from '../helpers/envoy.js';
+import { buildModule, hostTrace, moduleRuns, startEnvoyRun, traceOf } from './harness.js';
 
 const SETUP = { module: 'lifecycle', name: 'conform', configuration: 'mode=strict\nlimit=3', vmConfiguration: 'vm-config-1' };
 
 describe.skipIf(!ENVOY_BIN)('conformance: root context life and configuration (G-Core SDK module, Envoy vs host)', () => {
-  let envoy: EnvoyRun | undefined;
-  let host: HostRun;
-  let envoyStartup: string[];
-  beforeAll(async () => {
-    envoy = await startEnvoyRun(SETUP);
-    envoyStartup = envoy.trace();
-    // Envoy starts the plugin three times: on the canary VM, on the main thread's VM and on the
-    // worker's (its thread-local slot runs the factory on the main thread too); the harness
-    // loads the host with mainThread: true to do the same.
-    host = await startHostRun(SETUP);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    await envoy?.close();
-    await stopAllEnvoys();
-  });
+  // Envoy starts the plugin three times: on the canary VM, on the main thread's VM and on the
+  // worker's (its thread-local slot runs the factory on the main thread too); the harness
+  // loads the host with mainThread: true to do the same.
+  const runs = moduleRuns(SETUP);
 
   it('start-up: the same callbacks in the same order, each reading the same buffers and properties', () => {
-    expect(host.trace()).toEqual(envoyStartup);
+    // The first test: nothing but the start-up is in either trace yet.
+    const envoyStartup = runs.envoy().trace();
+    expect(runs.host().trace()).toEqual(envoyStartup);
     expect(envoyStartup.filter((l) => l.startsWith('configure '))).toHaveLength(3);
   });
 
@@ -61,15 +49,12 @@ describe.skipIf(!ENVOY_BIN)('conformance: root context life and configuration (G
     const envoyTrace = traceOf(log);
     expect(envoyTrace[envoyTrace.length - 1]).toBe('  rejecting');
     expect(envoyTrace.filter((l) => l.startsWith('configure '))).toHaveLength(1);
-    const hostTrace = host.logs().filter((r) => r.message.startsWith(TRACE_PREFIX)).map((r) => r.message.slice(TRACE_PREFIX.length));
-    expect(hostTrace).toEqual(envoyTrace);
+    expect(hostTrace(host)).toEqual(envoyTrace);
   });
 
   it('a stream: its context, its root, what it reads, its end', async () => {
-    const ex = { method: 'GET', path: '/life' };
-    const e = await throughEnvoy(envoy!, ex);
-    const h = await throughHost(host, { headers: hcmRequestHeaders(ex), body: hcmBodyChunks(ex), info: connectionInfo(e, envoy!) });
-    expect(h.trace).toEqual(e.trace);
-    expect(h.seen).toEqual(e.seen);
+    const { e } = await runs.compare({ method: 'GET', path: '/life' });
+    expect(e.trace[0]).toMatch(/^context_create \d+ root=\d+$/);
+    expect(e.trace[e.trace.length - 1]).toMatch(/^delete \d+$/);
   });
 });
