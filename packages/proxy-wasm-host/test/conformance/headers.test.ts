@@ -35,7 +35,10 @@ describe.skipIf(!ENVOY_BIN)('conformance: header callbacks (G-Core SDK module, E
   });
 
   it('a second request on a new connection gets the next context id', async () => {
-    const { e } = await compare({ method: 'GET', path: '/again' });
-    expect(e.trace[0]).toMatch(/^request_headers \d+ /);
+    const id = (trace: readonly string[]) => Number(/^request_headers (\d+) /.exec(trace[0] ?? '')?.[1]);
+    const first = await compare({ method: 'GET', path: '/again' });
+    const second = await compare({ method: 'GET', path: '/again' });
+    expect(id(first.e.trace)).toBeGreaterThan(0);
+    expect(id(second.e.trace)).toBe(id(first.e.trace) + 1);
   });
 });

@@ -16,7 +16,10 @@ describe.skipIf(!ENVOY_BIN)('conformance: local replies (G-Core SDK module, Envo
   });
 
   it('the same with a request body still to come: no data callbacks after the reply', async () => {
-    await compare({ method: 'POST', path: '/deny', body: ['never read'] });
+    const { e } = await compare({ method: 'POST', path: '/deny', body: ['never read'] });
+    expect(e.seen.status).toBe(403);
+    expect(e.trace).toContain('  send_local_response r=0');
+    expect(e.trace.some((l) => l.startsWith('request_body '))).toBe(false);
   });
 
   it('204 without a body', async () => {
