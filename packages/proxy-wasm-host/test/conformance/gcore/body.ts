@@ -5,34 +5,18 @@
 
 export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
 import {
-  Context,
   FilterDataStatusValues,
   FilterHeadersStatusValues,
-  RootContext,
   registerRootContext,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import { bufferBytes, bufferStatus, header, removeHeader, setBuffer, trace } from "./trace";
+import { REQ, REQ_BODY, RESP, RESP_BODY, StreamRoot, traceData, TracedStream, traceHeaders } from "./stream";
 
-const REQ_BODY: u32 = 0; // BufferType HttpRequestBody
-const RESP_BODY: u32 = 1;
-const REQ: u32 = 0;
-const RESP: u32 = 2;
-
-class BodyRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new BodyStream(context_id, this);
-  }
-}
-
-class BodyStream extends Context {
+class BodyStream extends TracedStream {
   streaming: bool = false;
 
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    trace("request_headers " + this.context_id.toString() + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("request_headers", this.context_id, count, end_of_stream);
     this.streaming = header(REQ, "x-conform-body") == "r=0 'stream'";
     // The body changes size: the length goes (the upstream gets it chunked).
     trace("  remove content-length " + removeHeader(REQ, "content-length"));
@@ -41,7 +25,7 @@ class BodyStream extends Context {
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    trace("request_body " + this.context_id.toString() + " size=" + size.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceData("request_body", this.context_id, size, end_of_stream);
     trace("  status " + bufferStatus(REQ_BODY));
     trace("  all " + bufferBytes(REQ_BODY, 0, <u32>size));
     trace("  [1,+2) " + bufferBytes(REQ_BODY, 1, 2));
@@ -60,13 +44,13 @@ class BodyStream extends Context {
   }
 
   onResponseHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    trace("response_headers " + this.context_id.toString() + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("response_headers", this.context_id, count, end_of_stream);
     trace("  remove content-length " + removeHeader(RESP, "content-length"));
     return FilterHeadersStatusValues.Continue;
   }
 
   onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    trace("response_body " + this.context_id.toString() + " size=" + size.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceData("response_body", this.context_id, size, end_of_stream);
     trace("  status " + bufferStatus(RESP_BODY));
     trace("  [0,+12) " + bufferBytes(RESP_BODY, 0, 12));
     trace("  request body " + bufferBytes(REQ_BODY, 0, 10));
@@ -81,12 +65,8 @@ class BodyStream extends Context {
     trace("  request body " + bufferBytes(REQ_BODY, 0, 10));
     trace("  response body " + bufferBytes(RESP_BODY, 0, 10));
   }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
-  }
 }
 
 registerRootContext((context_id: u32) => {
-  return new BodyRoot(context_id);
+  return new StreamRoot<BodyStream>(context_id);
 }, "conform");

@@ -3,33 +3,16 @@
 
 export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
 import {
-  Context,
   FilterHeadersStatusValues,
   FilterTrailersStatusValues,
-  RootContext,
   registerRootContext,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import { addHeader, header, mapSize, pairs, removeHeader, replaceHeader, trace } from "./trace";
+import { REQ, REQ_TRAILERS, RESP, RESP_TRAILERS, StreamRoot, TracedStream, traceHeaders } from "./stream";
 
-const REQ: u32 = 0; // HeaderMapType RequestHeaders
-const REQ_TRAILERS: u32 = 1;
-const RESP: u32 = 2;
-const RESP_TRAILERS: u32 = 3;
-
-class HeadersRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new HeadersStream(context_id, this);
-  }
-}
-
-class HeadersStream extends Context {
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
+class HeadersStream extends TracedStream {
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    const id = this.context_id.toString();
-    trace("request_headers " + id + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("request_headers", this.context_id, count, end_of_stream);
     trace("  pairs " + pairs(REQ));
     trace("  size " + mapSize(REQ));
     trace("  get :method " + header(REQ, ":method"));
@@ -60,8 +43,7 @@ class HeadersStream extends Context {
   }
 
   onResponseHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    const id = this.context_id.toString();
-    trace("response_headers " + id + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("response_headers", this.context_id, count, end_of_stream);
     trace("  pairs " + pairs(RESP));
     trace("  size " + mapSize(RESP));
     trace("  get :status " + header(RESP, ":status"));
@@ -90,12 +72,8 @@ class HeadersStream extends Context {
     trace("done " + this.context_id.toString());
     return true;
   }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
-  }
 }
 
 registerRootContext((context_id: u32) => {
-  return new HeadersRoot(context_id);
+  return new StreamRoot<HeadersStream>(context_id);
 }, "conform");

@@ -12,9 +12,8 @@ import {
   registerRootContext,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import { bufferBytes, prop, trace } from "./trace";
+import { PLUGIN_CONFIGURATION, TracedStream, VM_CONFIGURATION } from "./stream";
 
-const VM_CONFIGURATION: u32 = 6; // BufferType
-const PLUGIN_CONFIGURATION: u32 = 7;
 
 function plugin(): void {
   trace("  plugin_name " + prop("plugin_name"));
@@ -60,11 +59,7 @@ class LifecycleRoot extends RootContext {
   }
 }
 
-class LifecycleStream extends Context {
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
+class LifecycleStream extends TracedStream {
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
     const root = this.root_context as LifecycleRoot;
     trace("request_headers " + this.context_id.toString() + " root=" + root.context_id.toString() + " configured " + root.configured);
@@ -80,10 +75,6 @@ class LifecycleStream extends Context {
   onDone(): bool {
     trace("done " + this.context_id.toString());
     return true;
-  }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
   }
 }
 

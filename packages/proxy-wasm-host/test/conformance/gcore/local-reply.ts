@@ -12,37 +12,21 @@
 
 export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
 import {
-  Context,
   FilterDataStatusValues,
   FilterHeadersStatusValues,
   GrpcStatusValues,
-  RootContext,
   makeHeaderPair,
   registerRootContext,
   send_local_response,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import { bufferBytes, header, pairs, prop, trace } from "./trace";
+import { REQ, RESP, RESP_BODY, StreamRoot, traceData, TracedStream, traceHeaders } from "./stream";
 
-const REQ: u32 = 0;
-const RESP: u32 = 2;
-const RESP_BODY: u32 = 1;
-
-class ReplyRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new ReplyStream(context_id, this);
-  }
-}
-
-class ReplyStream extends Context {
+class ReplyStream extends TracedStream {
   path: string = "";
 
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    const id = this.context_id.toString();
-    trace("request_headers " + id + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("request_headers", this.context_id, count, end_of_stream);
     const p = header(REQ, ":path");
     this.path = p.startsWith("r=0 '") ? p.substring(5, p.length - 1) : "";
     let r: i32 = -1;
@@ -69,12 +53,12 @@ class ReplyStream extends Context {
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    trace("request_body " + this.context_id.toString() + " size=" + size.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceData("request_body", this.context_id, size, end_of_stream);
     return FilterDataStatusValues.Continue;
   }
 
   onResponseHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    trace("response_headers " + this.context_id.toString() + " count=" + count.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceHeaders("response_headers", this.context_id, count, end_of_stream);
     trace("  pairs " + pairs(RESP));
     trace("  response.code " + prop("response.code", true));
     trace("  response.code_details " + prop("response.code_details"));
@@ -87,7 +71,7 @@ class ReplyStream extends Context {
   }
 
   onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    trace("response_body " + this.context_id.toString() + " size=" + size.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceData("response_body", this.context_id, size, end_of_stream);
     trace("  body " + bufferBytes(RESP_BODY, 0, 100));
     return FilterDataStatusValues.Continue;
   }
@@ -99,12 +83,8 @@ class ReplyStream extends Context {
     trace("  response.flags " + prop("response.flags", true));
     trace("  response.grpc_status " + prop("response.grpc_status", true));
   }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
-  }
 }
 
 registerRootContext((context_id: u32) => {
-  return new ReplyRoot(context_id);
+  return new StreamRoot<ReplyStream>(context_id);
 }, "conform");

@@ -4,13 +4,12 @@
 
 export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
 import {
-  Context,
   FilterDataStatusValues,
   FilterHeadersStatusValues,
-  RootContext,
   registerRootContext,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import { prop, setProp, trace } from "./trace";
+import { StreamRoot, traceData, TracedStream } from "./stream";
 
 const STRINGS: string[] = [
   "request.path", "request.url_path", "request.host", "request.scheme", "request.method",
@@ -35,17 +34,7 @@ function dump(phase: string, id: u32): void {
   for (let i = 0; i < INTS.length; i++) trace("  " + INTS[i] + " " + prop(INTS[i], true));
 }
 
-class PropertiesRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new PropertiesStream(context_id, this);
-  }
-}
-
-class PropertiesStream extends Context {
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
+class PropertiesStream extends TracedStream {
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
     dump("request_headers", this.context_id);
     trace("  set conform_mark " + setProp("conform_mark", "from-request"));
@@ -54,7 +43,7 @@ class PropertiesStream extends Context {
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    trace("request_body " + this.context_id.toString() + " size=" + size.toString() + " eos=" + (end_of_stream ? "1" : "0"));
+    traceData("request_body", this.context_id, size, end_of_stream);
     trace("  request.size " + prop("request.size", true));
     return FilterDataStatusValues.Continue;
   }
@@ -68,12 +57,8 @@ class PropertiesStream extends Context {
     dump("log", this.context_id);
     trace("  request.total_size " + prop("request.total_size", true));
   }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
-  }
 }
 
 registerRootContext((context_id: u32) => {
-  return new PropertiesRoot(context_id);
+  return new StreamRoot<PropertiesStream>(context_id);
 }, "conform");

@@ -13,6 +13,7 @@ import {
 } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 import * as imports from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
 import { show, trace } from "./trace";
+import { TracedStream } from "./stream";
 
 const out = memory.data(8);
 
@@ -59,11 +60,7 @@ class SharedRoot extends RootContext {
   }
 }
 
-class SharedStream extends Context {
-  constructor(context_id: u32, root: RootContext) {
-    super(context_id, root);
-  }
-
+class SharedStream extends TracedStream {
   onRequestHeaders(count: u32, end_of_stream: bool): FilterHeadersStatusValues {
     trace("request_headers " + this.context_id.toString());
     trace("  counter +1 r=" + imports.proxy_increment_metric(counter, 1).toString());
@@ -94,10 +91,6 @@ class SharedStream extends Context {
     trace("  set empty key r=" + set_shared_data("", String.UTF8.encode("e"), 0).toString());
     shared("empty key", "");
     return FilterHeadersStatusValues.Continue;
-  }
-
-  onDelete(): void {
-    trace("delete " + this.context_id.toString());
   }
 }
 
