@@ -88,9 +88,17 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length));
 }
 
-/** A hash of every AssemblyScript source the harness can import: the compiled harness is reused while it holds. */
+/** How compileHarness runs asc. */
+const ASC_ARGS = ['test/wasm/as/harness.ts', '-O3', '--runtime', 'incremental', '--outFile', 'harness.wasm', '--baseDir', root];
+
+/**
+ * A hash of the compiler (its version and arguments) and every AssemblyScript source the harness
+ * can import: the compiled harness is reused while it holds.
+ */
 function sourcesHash(): string {
   const h = createHash('sha256');
+  // asc's version is exported at run time but missing from its type declarations.
+  h.update(JSON.stringify([(asc as { version?: string }).version ?? '', ...ASC_ARGS])).update('\0');
   for (const dir of ['assembly', 'test/wasm/as']) {
     const files = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.endsWith('.ts'))
@@ -119,7 +127,7 @@ async function compileHarness(): Promise<Uint8Array<ArrayBuffer>> {
   let binary: Uint8Array<ArrayBuffer> | null = null;
   const stderr: string[] = [];
   const { error } = await asc.main(
-    ['test/wasm/as/harness.ts', '-O3', '--runtime', 'incremental', '--outFile', 'harness.wasm', '--baseDir', root],
+    ASC_ARGS,
     {
       writeFile(name: string, contents: Uint8Array | string) {
         if (name.endsWith('.wasm')) binary = contents as Uint8Array<ArrayBuffer>;
@@ -164,9 +172,15 @@ function wrap(x: HarnessExports): Harness {
   };
   const put = (slot: number, text: string) => putBytes(slot, encoder.encode(text));
   const output = () => decoder.decode(new Uint8Array(x.memory.buffer, x.outputPtr(), x.outputLength()));
-  // The configuration last written for each decision: the module parses it again only when it changes.
-  let lastInbound: string | null = null;
-  let lastEgress: string | null = null;
+  // The configuration last written for each decision (egress and egressTcp share one): the module
+  // parses it again only when it changes.
+  const last: { inbound: string | null; egress: string | null } = { inbound: null, egress: null };
+  /** Puts `config` in slot 0 when it differs from the last one of its kind: 1 (parse it again), else 0. */
+  const fresh = (kind: keyof typeof last, config: string): number => {
+    if (config === last[kind]) return 0;
+    put(0, (last[kind] = config));
+    return 1;
+  };
 
   return {
     normalizePath(raw) {
@@ -241,28 +255,22 @@ function wrap(x: HarnessExports): Harness {
       return x.json() === 1 ? { ok: true, value: output() } : { ok: false, error: output() };
     },
     inbound(config, f) {
-      const fresh = config !== lastInbound;
-      if (fresh) put(0, (lastInbound = config));
       put(1, f.principal);
       put(2, f.source ?? '');
       put(3, f.path ?? '');
       put(4, f.method);
-      return x.inbound(fresh ? 1 : 0, f.source === null ? 0 : 1, f.path === null ? 0 : 1, f.port) === 0 ? output() : null;
+      return x.inbound(fresh('inbound', config), f.source === null ? 0 : 1, f.path === null ? 0 : 1, f.port) === 0 ? output() : null;
     },
     egress(config, f) {
-      const fresh = config !== lastEgress;
-      if (fresh) put(0, (lastEgress = config));
       put(1, f.authority);
       put(2, f.sni);
       put(3, f.destination ?? '');
-      return x.egress(fresh ? 1 : 0, f.destination === null ? 0 : 1, f.port, f.https ? 1 : 0) === 0 ? output() : null;
+      return x.egress(fresh('egress', config), f.destination === null ? 0 : 1, f.port, f.https ? 1 : 0) === 0 ? output() : null;
     },
     egressTcp(config, f) {
-      const fresh = config !== lastEgress;
-      if (fresh) put(0, (lastEgress = config));
       put(2, f.sni);
       put(3, f.destination ?? '');
-      return x.egressTcp(fresh ? 1 : 0, f.destination === null ? 0 : 1, f.port) === 0 ? output() : null;
+      return x.egressTcp(fresh('egress', config), f.destination === null ? 0 : 1, f.port) === 0 ? output() : null;
     },
   };
 }
