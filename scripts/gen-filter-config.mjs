@@ -64,7 +64,7 @@ function refName(s) {
 
 const pascal = (text) => text.replace(/(^|[-_ ])(\w)/g, (_, __, c) => c.toUpperCase());
 const str = (text) => JSON.stringify(text);
-const num = (n) => (Number.isInteger(n) ? String(n) : String(n));
+const num = (n) => String(n);
 
 class AsGenerator {
   constructor(schema) {
@@ -111,13 +111,11 @@ class AsGenerator {
     if (ref !== null) {
       this.objectDecl(ref);
       const local = `${key}Value`;
-      const read = [`const ${local} = r.object(v, ${str(key)}, path, ${required});`];
-      if (required) {
-        read.push(`if (${local} !== null) out.${key} = read${ref}(r, ${local}, ${P});`);
-        return { type: ref, init: `new ${ref}()`, read };
-      }
-      read.push(`if (${local} !== null) out.${key} = read${ref}(r, ${local}, ${P});`);
-      return { type: `${ref} | null`, init: 'null', read };
+      const read = [
+        `const ${local} = r.object(v, ${str(key)}, path, ${required});`,
+        `if (${local} !== null) out.${key} = read${ref}(r, ${local}, ${P});`,
+      ];
+      return required ? { type: ref, init: `new ${ref}()`, read } : { type: `${ref} | null`, init: 'null', read };
     }
     const hint = s['x-as-read'];
     if (s.type === 'string') {
@@ -147,7 +145,7 @@ class AsGenerator {
       const absent = num(s.default ?? 0);
       return { type: 'f64', init: absent, read: [`out.${key} = r.number(${args}, false, ${absent});`] };
     }
-    if (s.type === 'array') return this.arrayField(owner, key, s, required, P);
+    if (s.type === 'array') return this.arrayField(owner, key, s, required);
     if (s.type === 'object' && s.additionalProperties) return this.mapField(owner, key, s, required, P);
     throw new Error(`${owner}.${key}: unsupported schema ${JSON.stringify(s)}`);
   }
@@ -157,7 +155,7 @@ class AsGenerator {
     return `${num(s.minimum)}, ${num(s.maximum)}`;
   }
 
-  arrayField(owner, key, s, required, P) {
+  arrayField(owner, key, s, required) {
     const hint = s['x-as-read'];
     const items = s.items;
     if (hint === 'ports') return { type: 'i32[] | null', init: 'null', read: [`out.${key} = r.ports(v, ${str(key)}, path);`] };
@@ -179,20 +177,7 @@ class AsGenerator {
     const ref = refName(items);
     if (ref !== null && !this.isEnum(ref)) {
       this.objectDecl(ref);
-      const list = `${key}List`;
-      return {
-        type: `${ref}[]`, init: '[]', read: [
-          `const ${list} = r.array(v, ${str(key)}, path, ${required});`,
-          `if (${list} !== null) {`,
-          `  for (let i = 0; i < ${list}.items.length; i++) {`,
-          `    const item = ${list}.items[i];`,
-          `    const itemPath = ${P} + "[" + i.toString() + "]";`,
-          `    if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());`,
-          `    else out.${key}.push(read${ref}(r, item, itemPath));`,
-          '  }',
-          '}',
-        ],
-      };
+      return { type: `${ref}[]`, init: '[]', read: [`r.objectList<${ref}>(v, ${str(key)}, path, ${required}, read${ref}, out.${key});`] };
     }
     throw new Error(`${owner}.${key}: unsupported array ${JSON.stringify(s)}`);
   }
@@ -200,35 +185,22 @@ class AsGenerator {
   mapField(owner, key, s, required, P) {
     const value = s.additionalProperties;
     const ref = refName(value);
-    const map = `${key}Map`;
-    const head = [
-      `const ${map} = r.object(v, ${str(key)}, path, ${required});`,
-      `if (${map} !== null) {`,
-      `  for (let i = 0; i < ${map}.keys.length; i++) {`,
-      `    const name = ${map}.keys[i];`,
-    ];
-    const tail = ['  }', '}'];
     if (ref !== null && !this.isEnum(ref)) {
       this.objectDecl(ref);
-      return {
-        type: `${ref}[]`, init: '[]', keys: true, read: [
-          ...head,
-          `    const itemPath = ${P} + "[\\"" + name + "\\"]";`,
-          `    const item = ${map}.items[i];`,
-          `    if (item.kind != JsonKind.Object) { r.fail(itemPath, "expected an object, got " + item.kindName()); continue; }`,
-          `    out.${key}Keys.push(name);`,
-          `    out.${key}.push(read${ref}(r, item, itemPath));`,
-          ...tail,
-        ],
-      };
+      return { type: `${ref}[]`, init: '[]', keys: true, read: [`r.objectMap<${ref}>(v, ${str(key)}, path, ${required}, read${ref}, out.${key}, out.${key}Keys);`] };
     }
     if (value.type === 'number' || value.type === 'integer') {
+      const map = `${key}Map`;
       return {
         type: 'f64[]', init: '[]', keys: true, read: [
-          ...head,
+          `const ${map} = r.object(v, ${str(key)}, path, ${required});`,
+          `if (${map} !== null) {`,
+          `  for (let i = 0; i < ${map}.keys.length; i++) {`,
+          `    const name = ${map}.keys[i];`,
           `    out.${key}Keys.push(name);`,
           `    out.${key}.push(r.number(${map}, name, ${P}, ${this.range(owner, key, value)}, ${value.type === 'integer'}, true, 0));`,
-          ...tail,
+          '  }',
+          '}',
         ],
       };
     }
@@ -288,7 +260,7 @@ class AsGenerator {
       '// into their runtime form (assembly/filters/*/config.ts, assembly/lib/anomaly/model.ts).',
       'import { ByteBuf } from "../../sdk";',
       'import { Cidr } from "../../lib/cidr";',
-      'import { JsonKind, JsonValue } from "../../lib/json";',
+      'import { JsonValue } from "../../lib/json";',
       'import { ConfigReader, fieldPath } from "./config_reader";',
       '',
       ...this.enums,

@@ -3,7 +3,7 @@
 // into their runtime form (assembly/filters/*/config.ts, assembly/lib/anomaly/model.ts).
 import { ByteBuf } from "../../sdk";
 import { Cidr } from "../../lib/cidr";
-import { JsonKind, JsonValue } from "../../lib/json";
+import { JsonValue } from "../../lib/json";
 import { ConfigReader, fieldPath } from "./config_reader";
 
 export enum FilterMtls {
@@ -73,15 +73,7 @@ export function readFilterSegment(r: ConfigReader, v: JsonValue, path: string): 
   out.principals = r.strings(v, "principals", path, true)!;
   out.principalPrefixes = r.strings(v, "principalPrefixes", path, true)!;
   out.namespaces = r.strings(v, "namespaces", path, true)!;
-  const rulesList = r.array(v, "rules", path, false);
-  if (rulesList !== null) {
-    for (let i = 0; i < rulesList.items.length; i++) {
-      const item = rulesList.items[i];
-      const itemPath = fieldPath(path, "rules") + "[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());
-      else out.rules.push(readFilterRule(r, item, itemPath));
-    }
-  }
+  r.objectList<FilterRule>(v, "rules", path, false, readFilterRule, out.rules);
   return out;
 }
 
@@ -103,15 +95,7 @@ export function readFilterInbound(r: ConfigReader, v: JsonValue, path: string): 
   out.selected = r.bool(v, "selected", path);
   out.default = <FilterVerdict>r.choice(v, "default", path, FilterVerdict_CHOICES);
   out.blocklist = r.cidrs(v, "blocklist", path, true);
-  const segmentsList = r.array(v, "segments", path, true);
-  if (segmentsList !== null) {
-    for (let i = 0; i < segmentsList.items.length; i++) {
-      const item = segmentsList.items[i];
-      const itemPath = fieldPath(path, "segments") + "[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());
-      else out.segments.push(readFilterSegment(r, item, itemPath));
-    }
-  }
+  r.objectList<FilterSegment>(v, "segments", path, true, readFilterSegment, out.segments);
   return out;
 }
 
@@ -222,15 +206,7 @@ export function readFilterEgress(r: ConfigReader, v: JsonValue, path: string): F
   out.default = <FilterVerdict>r.choice(v, "default", path, FilterVerdict_CHOICES);
   out.meshDomains = r.strings(v, "meshDomains", path, true)!;
   out.blocklist = r.cidrs(v, "blocklist", path, true);
-  const rulesList = r.array(v, "rules", path, true);
-  if (rulesList !== null) {
-    for (let i = 0; i < rulesList.items.length; i++) {
-      const item = rulesList.items[i];
-      const itemPath = fieldPath(path, "rules") + "[" + i.toString() + "]";
-      if (item.kind != JsonKind.Object) r.fail(itemPath, "expected an object, got " + item.kindName());
-      else out.rules.push(readFilterEgressRule(r, item, itemPath));
-    }
-  }
+  r.objectList<FilterEgressRule>(v, "rules", path, true, readFilterEgressRule, out.rules);
   const dnsTunnelingValue = r.object(v, "dnsTunneling", path, true);
   if (dnsTunnelingValue !== null) out.dnsTunneling = readFilterDnsTunneling(r, dnsTunnelingValue, fieldPath(path, "dnsTunneling"));
   return out;
@@ -307,17 +283,7 @@ export function readFilterRouteModel(r: ConfigReader, v: JsonValue, path: string
   out.mode = <FilterRouteMode>r.choice(v, "mode", path, FilterRouteMode_CHOICES);
   out.count = r.number(v, "count", path, 0, 1000000000000000, true, true, 0);
   out.calibration = r.number(v, "calibration", path, 1, 1000000000, false, false, 8);
-  const paramsMap = r.object(v, "params", path, true);
-  if (paramsMap !== null) {
-    for (let i = 0; i < paramsMap.keys.length; i++) {
-      const name = paramsMap.keys[i];
-      const itemPath = fieldPath(path, "params") + "[\"" + name + "\"]";
-      const item = paramsMap.items[i];
-      if (item.kind != JsonKind.Object) { r.fail(itemPath, "expected an object, got " + item.kindName()); continue; }
-      out.paramsKeys.push(name);
-      out.params.push(readFilterParamModel(r, item, itemPath));
-    }
-  }
+  r.objectMap<FilterParamModel>(v, "params", path, true, readFilterParamModel, out.params, out.paramsKeys);
   out.required = r.strings(v, "required", path, true)!;
   out.order = r.strings(v, "order", path, true)!;
   return out;
@@ -351,17 +317,7 @@ export function readFilterAnomalyModel(r: ConfigReader, v: JsonValue, path: stri
       out.workloads.push(r.number(workloadsMap, name, fieldPath(path, "workloads"), 0, 1000000000000000, false, true, 0));
     }
   }
-  const routesMap = r.object(v, "routes", path, true);
-  if (routesMap !== null) {
-    for (let i = 0; i < routesMap.keys.length; i++) {
-      const name = routesMap.keys[i];
-      const itemPath = fieldPath(path, "routes") + "[\"" + name + "\"]";
-      const item = routesMap.items[i];
-      if (item.kind != JsonKind.Object) { r.fail(itemPath, "expected an object, got " + item.kindName()); continue; }
-      out.routesKeys.push(name);
-      out.routes.push(readFilterRouteModel(r, item, itemPath));
-    }
-  }
+  r.objectMap<FilterRouteModel>(v, "routes", path, true, readFilterRouteModel, out.routes, out.routesKeys);
   return out;
 }
 

@@ -166,6 +166,35 @@ export class ConfigReader {
     return out;
   }
 
+  /** A list of objects, each read by `read` into `out`; an item that is not an object fails. */
+  objectList<T>(parent: JsonValue, key: string, path: string, required: bool, read: (r: ConfigReader, v: JsonValue, path: string) => T, out: T[]): void {
+    const list = this.array(parent, key, path, required);
+    if (list === null) return;
+    for (let i = 0; i < list.items.length; i++) {
+      const item = list.items[i];
+      const at = itemPath(path, key, i);
+      if (item.kind != JsonKind.Object) this.fail(at, "expected an object, got " + item.kindName());
+      else out.push(read(this, item, at));
+    }
+  }
+
+  /** An object of objects, each value read by `read` into `out` and its key into `keys` (document order); a value that is not an object fails. */
+  objectMap<T>(parent: JsonValue, key: string, path: string, required: bool, read: (r: ConfigReader, v: JsonValue, path: string) => T, out: T[], keys: string[]): void {
+    const map = this.object(parent, key, path, required);
+    if (map === null) return;
+    for (let i = 0; i < map.keys.length; i++) {
+      const name = map.keys[i];
+      const item = map.items[i];
+      const at = fieldPath(path, key) + "[\"" + name + "\"]";
+      if (item.kind != JsonKind.Object) {
+        this.fail(at, "expected an object, got " + item.kindName());
+        continue;
+      }
+      keys.push(name);
+      out.push(read(this, item, at));
+    }
+  }
+
   /** Exactly `out.length` numbers into `out` (required). */
   numbers(parent: JsonValue, key: string, path: string, out: StaticArray<f64>): void {
     const list = this.array(parent, key, path, true);
