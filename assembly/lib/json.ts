@@ -30,14 +30,19 @@ export class JsonValue {
   }
 
   kindName(): string {
-    switch (this.kind) {
-      case JsonKind.Null: return "null";
-      case JsonKind.Bool: return "a boolean";
-      case JsonKind.Number: return "a number";
-      case JsonKind.String: return "a string";
-      case JsonKind.Array: return "an array";
-      default: return "an object";
-    }
+    return kindName(this.kind);
+  }
+}
+
+/** How an error message names a value of `kind` ("a string"). */
+export function kindName(kind: JsonKind): string {
+  switch (kind) {
+    case JsonKind.Null: return "null";
+    case JsonKind.Bool: return "a boolean";
+    case JsonKind.Number: return "a number";
+    case JsonKind.String: return "a string";
+    case JsonKind.Array: return "an array";
+    default: return "an object";
   }
 }
 

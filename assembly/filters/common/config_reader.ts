@@ -5,7 +5,7 @@
 // object that holds it, and builds the member's path only when it fails.
 import { ByteBuf } from "../../sdk";
 import { Cidr, parseCidr } from "../../lib/cidr";
-import { JsonKind, JsonValue, parseJson } from "../../lib/json";
+import { JsonKind, JsonValue, kindName, parseJson } from "../../lib/json";
 
 /** The field path of `key` under `path` (`inbound.segments[2]` + `name`). */
 export function fieldPath(path: string, key: string): string {
@@ -251,8 +251,3 @@ function hexDigit(c: i32): i32 {
   return c >= 97 && c <= 102 ? c - 87 : -1;
 }
 
-function kindName(kind: JsonKind): string {
-  const v = new JsonValue();
-  v.kind = kind;
-  return v.kindName();
-}
