@@ -184,14 +184,16 @@ function foldOverlong(src: ByteBuf, out: ByteBuf): bool {
 
 const scratch = new ByteBuf(256);
 
-/** Whether `v` holds a byte where decodeEscapes or foldOverlong could change something: % \ & or ≥ 0xC0. */
+/** Whether `c` starts an escape, an entity or an overlong/full-width form: % \ & or ≥ 0xC0 (without one, decodeValue changes nothing). */
+@inline export function startsEscape(c: u32): bool {
+  return c == 37 || c == 92 || c == 38 || c >= 0xc0;
+}
+
+/** Whether `v` holds a byte where decodeEscapes or foldOverlong could change something (`startsEscape`). */
 function mayDecode(v: ByteBuf): bool {
   const p = v.ptr;
   const n = v.length;
-  for (let i = 0; i < n; i++) {
-    const c = load<u8>(p + <usize>i);
-    if (c == 37 || c == 92 || c == 38 || c >= 0xc0) return true;
-  }
+  for (let i = 0; i < n; i++) if (startsEscape(load<u8>(p + <usize>i))) return true;
   return false;
 }
 

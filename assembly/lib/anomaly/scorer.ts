@@ -6,7 +6,7 @@
 import { ByteBuf, PairsReader } from "../../sdk";
 import { normalizePath, PathError } from "../path";
 import { appendRouteTemplate } from "../route_template";
-import { decodeValue, foldValue } from "./canon";
+import { decodeValue, foldValue, startsEscape } from "./canon";
 import { detectCrlf, detectJndi, detectLdap, detectNoSqlName, detectNoSqlValue, detectShell, detectTemplate, detectXss, detectXxe } from "./detectors";
 import { addJson, addPairs, F_BODY, F_COOKIE, F_HEADER, F_PATH, F_QUERY, Field, FieldList } from "./fields";
 import { valueFeatures, ValueFeatures } from "./features";
@@ -243,7 +243,7 @@ export class Scorer {
     for (let i = 0; i < n; i++) {
       let c = load<u8>(v.ptr + <usize>i);
       if (c == 43 && plus) c = 32;
-      if (c == 37 || c == 92 || c == 38 || c >= 0xc0) escapes = true;
+      if (startsEscape(c)) escapes = true;
       store<u8>(d.ptr + <usize>i, c);
     }
     d.length = n;
