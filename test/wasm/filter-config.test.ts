@@ -43,33 +43,38 @@ describe('each filter reads its part of the configuration the control plane buil
 describe('the schema and the generated readers reject the same configurations', () => {
   const workload = POLICY.workloads.values().next().value!;
   const parts = perFilterConfigs(filterConfigFor(POLICY, workload, null, { telemetry }));
-  const cases: [keyof typeof DEFINITION, string, object, boolean][] = [
+  // An invalid case names the start of the one error the filter logs: the field path and why.
+  const cases: [keyof typeof DEFINITION, string, object, boolean, string?][] = [
     ['identity', 'as built', parts.identity, true],
-    ['identity', 'no trustDomain', { ...parts.identity, trustDomain: undefined }, false],
-    ['identity', 'an empty trustDomain', { ...parts.identity, trustDomain: '' }, false],
-    ['identity', 'selected as a string', { ...parts.identity, inbound: { ...parts.identity.inbound, selected: 'yes' } }, false],
-    ['identity', 'a segment without a name', { ...parts.identity, inbound: { ...parts.identity.inbound, segments: [{ principals: [] }] } }, false],
-    ['identity', 'a port out of range', { ...parts.identity, inbound: { ...parts.identity.inbound, segments: [{ name: 's', rules: [{ ports: [70000] }] }] } }, false],
-    ['identity', 'a telemetry path without /', { ...parts.identity, telemetry: { ...telemetry, path: 'telemetry' } }, false],
-    ['identity', 'a fractional maxBatch', { ...parts.identity, telemetry: { ...telemetry, maxBatch: 1.5 } }, false],
+    ['identity', 'no trustDomain', { ...parts.identity, trustDomain: undefined }, false, 'trustDomain: required field is missing'],
+    ['identity', 'an empty trustDomain', { ...parts.identity, trustDomain: '' }, false, 'trustDomain: must not be empty'],
+    ['identity', 'selected as a string', { ...parts.identity, inbound: { ...parts.identity.inbound, selected: 'yes' } }, false, 'inbound.selected: expected a boolean'],
+    ['identity', 'a segment without a name', { ...parts.identity, inbound: { ...parts.identity.inbound, segments: [{ principals: [] }] } }, false, 'inbound.segments[0].name: required field is missing'],
+    ['identity', 'a port out of range', { ...parts.identity, inbound: { ...parts.identity.inbound, segments: [{ name: 's', rules: [{ ports: [70000] }] }] } }, false, 'inbound.segments[0].rules[0].ports[0]: expected an integer in 1..65535'],
+    ['identity', 'a telemetry path without /', { ...parts.identity, telemetry: { ...telemetry, path: 'telemetry' } }, false, 'telemetry.path: must start with /'],
+    ['identity', 'a fractional maxBatch', { ...parts.identity, telemetry: { ...telemetry, maxBatch: 1.5 } }, false, 'telemetry.maxBatch: expected an integer'],
     ['egress', 'as built', parts.egress, true],
-    ['egress', 'no dnsTunneling', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: undefined } }, false],
+    ['egress', 'no dnsTunneling', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: undefined } }, false, 'egress.dnsTunneling: required field is missing'],
     ['egress', 'dnsTunneling off without limits', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: { mode: 'off' } } }, true],
-    ['egress', 'dnsTunneling monitor without limits', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: { mode: 'monitor' } } }, false],
-    ['egress', 'maxEntropy over 8', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: { mode: 'monitor', maxLabelLength: 40, maxLabels: 10, entropyMinLength: 16, maxEntropy: 9 } } }, false],
-    ['egress', 'a rule without a name', { ...parts.egress, egress: { ...parts.egress.egress, rules: [{ hosts: ['a.example'] }] } }, false],
+    ['egress', 'dnsTunneling monitor without limits', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: { mode: 'monitor' } } }, false, 'egress.dnsTunneling.maxLabelLength: required field is missing'],
+    ['egress', 'maxEntropy over 8', { ...parts.egress, egress: { ...parts.egress.egress, dnsTunneling: { mode: 'monitor', maxLabelLength: 40, maxLabels: 10, entropyMinLength: 16, maxEntropy: 9 } } }, false, 'egress.dnsTunneling.maxEntropy: expected a number in 0..8'],
+    ['egress', 'a rule without a name', { ...parts.egress, egress: { ...parts.egress.egress, rules: [{ hosts: ['a.example'] }] } }, false, 'egress.rules[0].name: required field is missing'],
     ['anomaly', 'as built', parts.anomaly, true],
     ['anomaly', 'off without a threshold', { anomaly: { mode: 'off' } }, true],
-    ['anomaly', 'monitor without a threshold', { anomaly: { mode: 'monitor' } }, false],
-    ['anomaly', 'an unknown mode', { anomaly: { mode: 'sometimes', threshold: 10 } }, false],
-    ['anomaly', 'a model without routes', { anomaly: { mode: 'monitor', threshold: 10, model: { version: 'v' } } }, false],
-    ['anomaly', 'a route count that is not whole', { workload: 'a/b', anomaly: { mode: 'monitor', threshold: 10, model: { routes: { 'a/b GET /': { mode: 'monitor', count: 1.5, params: {}, required: [], order: [] } } } } }, false],
+    ['anomaly', 'monitor without a threshold', { anomaly: { mode: 'monitor' } }, false, 'anomaly.threshold: required field is missing'],
+    ['anomaly', 'an unknown mode', { anomaly: { mode: 'sometimes', threshold: 10 } }, false, 'anomaly.mode: expected one of off | monitor | enforce'],
+    ['anomaly', 'a model without routes', { anomaly: { mode: 'monitor', threshold: 10, model: { version: 'v' } } }, false, 'anomaly.model.routes: required field is missing'],
+    ['anomaly', 'a route count that is not whole', { workload: 'a/b', anomaly: { mode: 'monitor', threshold: 10, model: { routes: { 'a/b GET /': { mode: 'monitor', count: 1.5, params: {}, required: [], order: [] } } } } }, false, 'anomaly.model.routes["a/b GET /"].count: expected an integer'],
     ['anomaly', 'a model route', { workload: 'a/b', anomaly: { mode: 'monitor', threshold: 10, model: { routes: { 'a/b GET /': { mode: 'monitor', count: 30, params: { 'q:q': { count: 30, length: [3, 1], icd: [0.5, 0.5, 0, 0, 0, 0], classes: '0000000000000001' } }, required: [], order: [] } } } } }, true],
   ];
-  it.each(cases)('%s: %s', async (name, _, config, valid) => {
+  it.each(cases)('%s: %s', async (name, _, config, valid, error) => {
     const validate = filterConfigAjv().getSchema(`filter-config#/definitions/${DEFINITION[name]}`)!;
     expect(validate(config), JSON.stringify(validate.errors)).toBe(valid);
     if (valid) expect(await configures(name, config)).toBe(true);
-    else expect((await rejectedConfig(name, config)).errors).toHaveLength(1);
+    else {
+      const { errors } = await rejectedConfig(name, config);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`meshguard ${name}: rejected plugin configuration: ${error!}`);
+    }
   }, 120_000);
 });
