@@ -60,30 +60,30 @@ export class EgressConfig {
 
 const scratch = new CanonicalHost();
 
-/** The canonical form of a DNS name in the configuration, or null (and `r` failed). */
-function canonicalName(r: ConfigReader, text: string, path: string): ByteBuf | null {
-  const bytes = ByteBuf.fromString(text);
-  const kind = canonicalHost(bytes.ptr, bytes.length, scratch);
+/**
+ * The canonical form of the DNS name `name` from byte `skip` on (after a '.' when `dotted`), or
+ * null (and `r` failed).
+ */
+function canonicalName(r: ConfigReader, name: ByteBuf, skip: i32, dotted: bool, path: string): ByteBuf | null {
+  const kind = canonicalHost(name.ptr + <usize>skip, name.length - skip, scratch);
   if (kind != HostKind.Name || scratch.port != 0) {
-    r.fail(path, "\"" + text + "\" is not a DNS name" + (kind == HostKind.Ip ? " (IP literals belong in cidrs)" : ""));
+    r.fail(path, "\"" + name.toString().substring(skip) + "\" is not a DNS name" + (kind == HostKind.Ip ? " (IP literals belong in cidrs)" : ""));
     return null;
   }
   const out = new ByteBuf(scratch.host.length + 1);
+  if (dotted) out.push(46);
   out.appendBuf(scratch.host);
   return out;
 }
 
-function readHostPattern(r: ConfigReader, text: string, path: string): HostPattern | null {
-  if (text == "*") return new HostPattern(HostPatternKind.AnyName, new ByteBuf(1));
-  if (text.startsWith("*.")) {
-    const suffix = canonicalName(r, text.substring(2), path);
-    if (suffix === null) return null;
-    const dotted = new ByteBuf(suffix.length + 1);
-    dotted.push(46);
-    dotted.appendBuf(suffix);
-    return new HostPattern(HostPatternKind.Subdomains, dotted);
+function readHostPattern(r: ConfigReader, text: ByteBuf, path: string): HostPattern | null {
+  const star = text.length > 0 && text.at(0) == 42;
+  if (star && text.length == 1) return new HostPattern(HostPatternKind.AnyName, new ByteBuf(1));
+  if (star && text.length > 1 && text.at(1) == 46) {
+    const dotted = canonicalName(r, text, 2, true, path);
+    return dotted === null ? null : new HostPattern(HostPatternKind.Subdomains, dotted);
   }
-  const name = canonicalName(r, text, path);
+  const name = canonicalName(r, text, 0, false, path);
   return name === null ? null : new HostPattern(HostPatternKind.Exact, name);
 }
 
@@ -91,7 +91,7 @@ function compileRule(r: ConfigReader, raw: FilterEgressRule, path: string): Egre
   const rule = new EgressRule();
   rule.name.setString(raw.name);
   for (let i = 0; i < raw.hosts.length; i++) {
-    const pattern = readHostPattern(r, raw.hosts[i].toString(), path + ".hosts[" + i.toString() + "]");
+    const pattern = readHostPattern(r, raw.hosts[i], path + ".hosts[" + i.toString() + "]");
     if (pattern !== null) rule.hosts.push(pattern);
   }
   rule.cidrs = raw.cidrs;
@@ -109,17 +109,14 @@ export function readEgressConfig(r: ConfigReader, doc: JsonValue): EgressConfig 
   const config = new EgressConfig();
   config.version = raw.version;
   config.workload = raw.workload;
-  for (let i = 0; i < raw.quarantined.length; i++) if (raw.quarantined[i].toString() == raw.identity) config.quarantined = true;
+  const identity = ByteBuf.fromString(raw.identity);
+  for (let i = 0; i < raw.quarantined.length; i++) if (raw.quarantined[i].equals(identity)) config.quarantined = true;
   const egress = raw.egress;
   config.selected = egress.selected;
   config.defaultAllow = egress.default == FilterVerdict.Allow;
   for (let i = 0; i < egress.meshDomains.length; i++) {
-    const name = canonicalName(r, egress.meshDomains[i].toString(), "egress.meshDomains[" + i.toString() + "]");
-    if (name === null) continue;
-    const dotted = new ByteBuf(name.length + 1);
-    dotted.push(46);
-    dotted.appendBuf(name);
-    config.meshDomains.push(dotted);
+    const dotted = canonicalName(r, egress.meshDomains[i], 0, true, "egress.meshDomains[" + i.toString() + "]");
+    if (dotted !== null) config.meshDomains.push(dotted);
   }
   config.blocklist = egress.blocklist;
   for (let i = 0; i < egress.rules.length; i++) {
