@@ -7,6 +7,7 @@
 // (wasm logger at info). Host side: WasmHost + FilterChain with the upstream as a function that
 // answers exactly as the tiny upstream does.
 
+import { rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -207,6 +208,7 @@ export async function startEnvoyRun(setup: ModuleSetup): Promise<EnvoyRun> {
     envoy = await startEnvoy(bootstrap(file, setup, upstream.port));
   } catch (err) {
     await upstream.close();
+    await rm(file, { force: true });
     throw err;
   }
   const run: EnvoyRun = {
@@ -217,6 +219,8 @@ export async function startEnvoyRun(setup: ModuleSetup): Promise<EnvoyRun> {
     async close() {
       await envoy.stop();
       await upstream.close();
+      // The module's copy for this process (the build cache keeps its own).
+      await rm(file, { force: true });
     },
   };
   try {

