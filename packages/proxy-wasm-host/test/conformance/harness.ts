@@ -116,6 +116,11 @@ export async function startUpstream(): Promise<{ port: number; close: () => Prom
 // ---------------------------------------------------------------------------------------------
 // Envoy side.
 
+/** The Envoy node, in the bootstrap and in the host. */
+const NODE = { id: 'conform-node', cluster: 'conform-cluster' };
+
+const stringValue = (value: string) => ({ '@type': 'type.googleapis.com/google.protobuf.StringValue', value });
+
 export function bootstrap(wasmFile: string, setup: ModuleSetup, upstreamPort: number): object {
   const wasm = {
     name: 'envoy.filters.http.wasm',
@@ -128,19 +133,15 @@ export function bootstrap(wasmFile: string, setup: ModuleSetup, upstreamPort: nu
           vm_id: setup.name,
           runtime: 'envoy.wasm.runtime.v8',
           code: { local: { filename: wasmFile } },
-          ...(setup.vmConfiguration !== undefined
-            ? { configuration: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: setup.vmConfiguration } }
-            : {}),
+          ...(setup.vmConfiguration !== undefined ? { configuration: stringValue(setup.vmConfiguration) } : {}),
         },
-        ...(setup.configuration !== undefined
-          ? { configuration: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: setup.configuration } }
-          : {}),
+        ...(setup.configuration !== undefined ? { configuration: stringValue(setup.configuration) } : {}),
         fail_open: false,
       },
     },
   };
   return {
-    node: { id: 'conform-node', cluster: 'conform-cluster' },
+    node: NODE,
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: {
       listeners: [{
@@ -302,16 +303,20 @@ export interface HostRun {
   trace(): string[];
 }
 
-export async function startHostRun(setup: ModuleSetup, options: HostOptions = {}, plugin: Partial<PluginConfig> = {}): Promise<HostRun> {
-  const host = await WasmHost.load(await buildModule(setup.module), {
+/** The module's VM in the host as bootstrap() configures it in Envoy. */
+export function hostOptions(setup: ModuleSetup): HostOptions {
+  return {
     vmId: setup.name,
     ...(setup.vmConfiguration !== undefined ? { vmConfig: setup.vmConfiguration } : {}),
-    node: { id: 'conform-node', cluster: 'conform-cluster' },
+    node: NODE,
     logCapacity: 1_000_000,
     // Envoy starts every plugin on the main thread's VM as well (see lifecycle.test.ts).
     mainThread: true,
-    ...options,
-  });
+  };
+}
+
+export async function startHostRun(setup: ModuleSetup, options: HostOptions = {}, plugin: Partial<PluginConfig> = {}): Promise<HostRun> {
+  const host = await WasmHost.load(await buildModule(setup.module), { ...hostOptions(setup), ...options });
   const p = host.createPlugin({
     name: setup.name,
     rootId: setup.name,

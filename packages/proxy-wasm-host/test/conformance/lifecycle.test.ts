@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { PluginConfigError, WasmHost } from '../../src/index.js';
 import { ENVOY_BIN, EnvoyStartError } from '../helpers/envoy.js';
-import { buildModule, hostTrace, moduleRuns, startEnvoyRun, traceOf } from './harness.js';
+import { buildModule, hostOptions, hostTrace, moduleRuns, startEnvoyRun, traceOf } from './harness.js';
 
 const SETUP = { module: 'lifecycle', name: 'conform', configuration: 'mode=strict\nlimit=3', vmConfiguration: 'vm-config-1' };
 
@@ -34,9 +34,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: root context life and configuration (G
     const log = (failed as EnvoyStartError).log;
     // Envoy's lines about the failure, in order (what the host puts in PluginConfigError.envoyLog).
     const failure = log.split('\n').filter((l) => /\]\[(error|critical)\]/.test(l)).map((l) => l.replace(/^.*\] (?=\S)/, ''));
-    const host = await WasmHost.load(await buildModule(rejecting.module), {
-      vmId: rejecting.name, vmConfig: rejecting.vmConfiguration, node: { id: 'conform-node', cluster: 'conform-cluster' }, mainThread: true,
-    });
+    const host = await WasmHost.load(await buildModule(rejecting.module), hostOptions(rejecting));
     let error: unknown = null;
     try {
       host.createPlugin({ name: rejecting.name, rootId: rejecting.name, configuration: rejecting.configuration });
