@@ -23,6 +23,9 @@ describe.skipIf(!ENVOY_BIN)('conformance: properties (G-Core SDK module, Envoy v
   });
 
   it('POST with a body', async () => {
-    await compare({ method: 'POST', path: '/submit', headers: [['content-type', 'text/plain']], body: ['0123456789'] });
+    const { e } = await compare({ method: 'POST', path: '/submit', headers: [['content-type', 'text/plain']], body: ['0123456789'] });
+    // The body's data callbacks ran and read request.size (the comparison covers their values).
+    expect(e.trace.filter((l) => l.startsWith('request_body '))).toHaveLength(2);
+    expect(e.trace.filter((l) => l.startsWith('  request.size r=0 '))).not.toHaveLength(0);
   });
 });
