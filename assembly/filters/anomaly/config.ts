@@ -5,18 +5,15 @@
 import { JsonValue } from "../../lib/json";
 import { AnomalyModel, anomalyModel } from "../../lib/anomaly/model";
 import { ConfigReader } from "../common/config_reader";
-import { FilterTelemetry, readAnomalyFilterConfig } from "../common/config_generated";
+import { FilterMode, FilterTelemetry, readAnomalyFilterConfig } from "../common/config_generated";
 
-export enum AnomalyMode {
-  Off = 0,
-  Monitor = 1,
-  Enforce = 2,
-}
+/** The section's mode as the generated reader reads it (`off`, `monitor`, `enforce`). */
+export { FilterMode as AnomalyMode };
 
 export class AnomalyConfig {
   version: string = "";
   workload: string = "";
-  mode: AnomalyMode = AnomalyMode.Off;
+  mode: FilterMode = FilterMode.Off;
   threshold: f64 = 0;
   model: AnomalyModel | null = null;
   telemetry: FilterTelemetry | null = null;
@@ -30,7 +27,7 @@ export function readAnomalyConfig(r: ConfigReader, doc: JsonValue): AnomalyConfi
   config.version = raw.version;
   config.workload = raw.workload;
   const section = raw.anomaly;
-  config.mode = <AnomalyMode>(<i32>section.mode);
+  config.mode = section.mode;
   config.threshold = section.threshold;
   const model = section.model;
   if (model !== null) config.model = anomalyModel(r, model, config.workload, "anomaly.model");

@@ -7,7 +7,7 @@ import { DnsTunnelLimits } from "../../lib/dns_tunnel";
 import { canonicalHost, CanonicalHost, HostKind } from "../../lib/host";
 import { JsonValue } from "../../lib/json";
 import { ConfigReader } from "../common/config_reader";
-import { FilterEgressRule, FilterVerdict, readEgressFilterConfig } from "../common/config_generated";
+import { FilterEgressRule, FilterMode, FilterVerdict, readEgressFilterConfig } from "../common/config_generated";
 
 export enum HostPatternKind {
   Exact = 0,
@@ -35,11 +35,8 @@ export class EgressRule {
   ports: i32[] | null = null;
 }
 
-export enum DnsTunnelMode {
-  Off = 0,
-  Monitor = 1,
-  Enforce = 2,
-}
+/** dnsTunneling.mode as the generated reader reads it (`off`, `monitor`, `enforce`). */
+export { FilterMode as DnsTunnelMode };
 
 export class EgressConfig {
   version: string = "";
@@ -52,7 +49,7 @@ export class EgressConfig {
   meshDomains: ByteBuf[] = [];
   blocklist: Cidr[] = [];
   rules: EgressRule[] = [];
-  dnsMode: DnsTunnelMode = DnsTunnelMode.Off;
+  dnsMode: FilterMode = FilterMode.Off;
   dnsLimits: DnsTunnelLimits = new DnsTunnelLimits();
   /** Some rule lists ports: the request's port is needed. */
   needsPort: bool = false;
@@ -125,8 +122,8 @@ export function readEgressConfig(r: ConfigReader, doc: JsonValue): EgressConfig 
     config.rules.push(rule);
   }
   const dns = egress.dnsTunneling;
-  config.dnsMode = <DnsTunnelMode>(<i32>dns.mode);
-  if (config.dnsMode != DnsTunnelMode.Off) {
+  config.dnsMode = dns.mode;
+  if (config.dnsMode != FilterMode.Off) {
     const limits = config.dnsLimits;
     limits.maxLabelLength = <i32>dns.maxLabelLength;
     limits.maxLabels = <i32>dns.maxLabels;
