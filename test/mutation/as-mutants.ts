@@ -250,7 +250,8 @@ export async function compileWith(sources: ReadonlyMap<string, string>, withSupp
   const absolute = new Map([...sources].map(([f, t]) => [path.join(root, f), t]));
   if (withSupport) absolute.set(path.join(root, SUPPORT), SUPPORT_SOURCE);
   const entry = path.join(root, ENTRY);
-  await asc.main([ENTRY, '--runtime', 'incremental', '--outFile', 'harness.wasm', '--baseDir', root], {
+  // --noColors: under a colour terminal (or FORCE_COLOR) asc wraps ERROR in escapes the parser below would miss.
+  await asc.main([ENTRY, '--runtime', 'incremental', '--outFile', 'harness.wasm', '--baseDir', root, '--noColors'], {
     readFile(filename: string, baseDir: string) {
       const full = path.resolve(baseDir, filename);
       const replaced = absolute.get(full);
@@ -268,7 +269,8 @@ export async function compileWith(sources: ReadonlyMap<string, string>, withSupp
     stderr: { write: (s: string) => { stderr.push(String(s)); return true; } } as never,
   });
   const errors: Array<{ file: string; line: number; column: number; message: string }> = [];
-  const text = stderr.join('');
+  // eslint-disable-next-line no-control-regex
+  const text = stderr.join('').replace(/\x1b\[[0-9;]*m/g, '');
   const re = /ERROR (.*)\n[\s\S]*?└─ in (.+?)\((\d+),(\d+)\)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     errors.push({ message: m[1]!, file: path.relative(root, path.resolve(root, m[2]!)), line: Number(m[3]), column: Number(m[4]) });
