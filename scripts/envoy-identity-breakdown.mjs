@@ -22,7 +22,6 @@
 // The variants decide like the filter for the benchmark's request (frontend → shop/api, GET
 // /api/items?page=2 on port 8080); a variant that answers anything but 2xx fails the run.
 // Needs Envoy (MESHGUARD_ENVOY, else PATH or .venv-envoy) and, for port 8080 on 127.x.y.2, nothing else.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +38,7 @@ const { startEnvoy } = await dist('control-plane/envoy/process.js');
 const { filterConfigFor } = await dist('control-plane/filter-config/filter-config.js');
 const { loadCompiledPolicy } = await dist('control-plane/policy/load.js');
 const { bootstrap, wasmFilter } = await dist('bench/envoy/bootstraps.js');
+const { measurement, median, processCpuMs } = await dist('bench/lib/stats.js');
 
 const SAN = 'getProperty(PEER_URI_SAN, request.principal);';
 const SOURCE = 'if (config.blocklist.length > 0) readAddressIp(SOURCE_ADDRESS, request.sourceIp);';
@@ -113,12 +113,7 @@ const configuration = JSON.stringify(filterConfigFor(loaded.compiled, loaded.com
 const ca = new MeshCa(path.join(work, 'pki'));
 const server = ca.issue('server', 'spiffe://cluster.local/ns/shop/sa/api');
 const tls = { ...ca.client('spiffe://cluster.local/ns/shop/sa/frontend'), ca: readFileSync(ca.cert, 'utf8'), rejectUnauthorized: false };
-const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-const cpuSeconds = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / ticks;
-};
+const cpuSeconds = (pid) => measurement(processCpuMs(pid, (p) => readFileSync(p, 'utf8')), `CPU time of Envoy ${pid}`) / 1000;
 const load = (url, duration) => autocannon({ url, connections: 8, duration, headers: { host: 'api.shop' }, tlsOptions: tls, servername: 'localhost' });
 
 const envoys = [];
@@ -150,10 +145,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const base = median(samples.get('noop'));
 console.log(`Envoy ${envoyVersion(binary)}, 1 worker; ${rounds} alternating rounds × ${seconds} s, autocannon 8 connections; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 console.log('variant       µs/request (median)   above noop   rounds');
