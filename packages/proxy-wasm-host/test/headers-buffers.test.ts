@@ -48,6 +48,15 @@ describe('header maps while request headers are being processed', () => {
     expect(map.keyAt(map.size - 1)).toBe('x-dup');
   });
 
+  it('setInline changes the first entry in place and drops the later ones; pseudo-headers stay in front', () => {
+    const map = HeaderMap.from([[':status', '403'], [':status', '500'], ['content-length', '1'], ['x-a', '1'], ['content-length', '2']]);
+    map.setInline(':status', '200');
+    map.setInline('content-length', '9');
+    map.setInline('content-type', 'text/plain');
+    map.add(':late', 'p');
+    expect(map.entries()).toEqual([[':status', '200'], [':late', 'p'], ['content-length', '9'], ['x-a', '1'], ['content-type', 'text/plain']]);
+  });
+
   it('set_header_map_pairs replaces the whole map', () => {
     const map = HeaderMap.from(probeRequest({ req_headers: 'sp|0|:path=/new,x-a=1' }));
     plugin.newHttpStream().requestHeaders(map, true);

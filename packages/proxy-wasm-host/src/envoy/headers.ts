@@ -106,23 +106,22 @@ export class HeaderMap {
    */
   setInline(key: string, value: string): void {
     const lower = asciiLower(key);
-    const at = this.k.indexOf(lower);
+    const at = this.indexOf(lower);
     if (at < 0) {
       this.add(lower, value);
       return;
     }
     this.v[at] = value;
-    for (let i = this.k.length - 1; i > at; i--) {
-      if (this.k[i] === lower) {
-        this.k.splice(i, 1);
-        this.v.splice(i, 1);
-      }
-    }
+    this.removeFrom(lower, at + 1);
   }
 
   remove(key: string): void {
-    const lower = asciiLower(key);
-    for (let i = this.k.length - 1; i >= 0; i--) {
+    this.removeFrom(asciiLower(key), 0);
+  }
+
+  /** Removes the entries of a lower-case key from index `start` on (the pseudo-header count kept). */
+  private removeFrom(lower: string, start: number): void {
+    for (let i = this.k.length - 1; i >= start; i--) {
       if (this.k[i] !== lower) continue;
       this.k.splice(i, 1);
       this.v.splice(i, 1);
