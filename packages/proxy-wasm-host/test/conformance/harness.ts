@@ -87,16 +87,22 @@ export function answer(req: UpstreamView): UpstreamAnswer {
 /** Header fields the upstream compares: Envoy's hop-by-hop and framing fields left out (see viewOf). */
 const FRAMING = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
+/** Header fields from Node's rawHeaders: lower-cased, in order, those in `leaveOut` dropped. */
+function fieldsOf(raw: readonly string[], leaveOut: ReadonlySet<string>): [string, string][] {
+  const fields: [string, string][] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    if (!leaveOut.has(k)) fields.push([k, raw[i + 1]!]);
+  }
+  return fields;
+}
+
 export async function startUpstream(): Promise<{ port: number; close: () => Promise<void> }> {
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const headers: [string, string][] = [];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        const k = req.rawHeaders[i]!.toLowerCase();
-        if (!FRAMING.has(k)) headers.push([k, req.rawHeaders[i + 1]!]);
-      }
+      const headers = fieldsOf(req.rawHeaders, FRAMING);
       const a = answer({ method: req.method ?? '', path: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8') });
       res.sendDate = false;
       res.writeHead(a.status, a.headers);
@@ -259,12 +265,7 @@ export async function throughEnvoy(run: EnvoyRun, ex: Exchange, endMarker = /^de
       const body: Buffer[] = [];
       res.on('data', (c: Buffer) => body.push(c));
       res.on('end', () => {
-        const h: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) {
-          const k = res.rawHeaders[i]!.toLowerCase();
-          if (!FRAMING_RESPONSE.has(k)) h.push([k, res.rawHeaders[i + 1]!]);
-        }
-        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(body).toString('utf8') });
+        resolve({ status: res.statusCode ?? 0, headers: fieldsOf(res.rawHeaders, FRAMING_RESPONSE), body: Buffer.concat(body).toString('utf8') });
       });
       res.on('error', reject);
     });
