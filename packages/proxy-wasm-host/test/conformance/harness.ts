@@ -45,6 +45,12 @@ export interface Exchange {
 
 export const AUTHORITY = 'conform.local';
 
+/** The framing field Node's client sends for a one-chunk body (more chunks go chunked, none: nothing). */
+function contentLength(ex: Exchange): [string, string][] {
+  const chunks = ex.body ?? [];
+  return chunks.length === 1 ? [['content-length', String(Buffer.byteLength(chunks[0]!))]] : [];
+}
+
 export interface Seen {
   readonly status: number;
   /** Response headers, lower-case, in order. */
@@ -259,8 +265,7 @@ export async function throughEnvoy(run: EnvoyRun, ex: Exchange, endMarker = /^de
   const chunks = ex.body ?? [];
   let clientAddress = '';
   const seen = await new Promise<Seen>((resolve, reject) => {
-    const headers: [string, string][] = [['host', AUTHORITY], ...(ex.headers ?? []), ['connection', 'close']];
-    if (chunks.length === 1) headers.push(['content-length', String(Buffer.byteLength(chunks[0]!))]);
+    const headers: [string, string][] = [['host', AUTHORITY], ...(ex.headers ?? []), ['connection', 'close'], ...contentLength(ex)];
     const req = request({ host: '127.0.0.1', port: run.port, method: ex.method, path: ex.path, headers: headers.flat(), agent: false, setHost: false }, (res) => {
       const body: Buffer[] = [];
       res.on('data', (c: Buffer) => body.push(c));
@@ -386,16 +391,15 @@ export async function throughHost(
  * The request headers as Envoy's HTTP connection manager hands them to the first filter for an
  * HTTP/1.1 request from throughEnvoy(): `host` becomes `:authority`, then `:path`, `:method`,
  * `:scheme`, the client's fields lower-cased (`connection: close` removed; `content-length` kept,
- * `transfer-encoding: chunked` removed by the codec), `x-forwarded-proto` appended. The host has no connection manager, so the test gives it this (checked by the traces:
- * the modules log the whole map).
+ * `transfer-encoding: chunked` removed by the codec), `x-forwarded-proto` appended. The host has
+ * no connection manager, so the test gives it this (checked by the traces: the modules log the
+ * whole map).
  */
 export function hcmRequestHeaders(ex: Exchange): [string, string][] {
-  const chunks = ex.body ?? [];
-  const framing: [string, string][] = chunks.length === 1 ? [['content-length', String(Buffer.byteLength(chunks[0]!))]] : [];
   return [
     [':authority', AUTHORITY], [':path', ex.path], [':method', ex.method], [':scheme', 'http'],
     ...(ex.headers ?? []).map(([k, v]): [string, string] => [k.toLowerCase(), v]),
-    ...framing,
+    ...contentLength(ex),
     ['x-forwarded-proto', 'http'],
   ];
 }
