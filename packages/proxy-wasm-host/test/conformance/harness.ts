@@ -216,30 +216,20 @@ export async function startEnvoyRun(setup: ModuleSetup): Promise<EnvoyRun> {
   const bytes = await buildModule(setup.module);
   const file = await writeTemp(`conform-${setup.module}-${process.pid}.wasm`, bytes);
   const upstream = await startUpstream();
-  let envoy: Envoy;
-  try {
-    envoy = await startEnvoy(bootstrap(file, setup, upstream.port));
-  } catch (err) {
+  let envoy: Envoy | undefined;
+  // Also what a failed start undoes.
+  const close = async () => {
+    await envoy?.stop();
     await upstream.close();
+    // The module's copy for this process (the build cache keeps its own).
     await rm(file, { force: true });
-    throw err;
-  }
-  const run: EnvoyRun = {
-    envoy,
-    port: 0,
-    upstream,
-    trace: () => traceOf(envoy.logs()),
-    async close() {
-      await envoy.stop();
-      await upstream.close();
-      // The module's copy for this process (the build cache keeps its own).
-      await rm(file, { force: true });
-    },
   };
   try {
-    return { ...run, port: await envoy.listenerPort('conform') };
+    const started = await startEnvoy(bootstrap(file, setup, upstream.port));
+    envoy = started;
+    return { envoy: started, port: await started.listenerPort('conform'), upstream, trace: () => traceOf(started.logs()), close };
   } catch (err) {
-    await run.close();
+    await close();
     throw err;
   }
 }
