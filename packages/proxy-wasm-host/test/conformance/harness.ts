@@ -18,9 +18,19 @@ import { startEnvoy, stopAllEnvoys, waitFor, type Envoy } from '../helpers/envoy
 
 export const TRACE_PREFIX = 'CONFORM|';
 
-/** A module of ./gcore/, built with the real asc the way the G-Core SDK needs (stdout shim, abort). */
+const built = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * A module of ./gcore/, built with the real asc the way the G-Core SDK needs (stdout shim, abort);
+ * once per test file (Envoy's run and the host's both load it).
+ */
 export function buildModule(name: string): Promise<Uint8Array> {
-  return buildSource(path.join(PACKAGE, 'test/conformance/gcore', `${name}.ts`), { shim: true, use: ['abort=abort_proc_exit'] });
+  let bytes = built.get(name);
+  if (bytes === undefined) {
+    bytes = buildSource(path.join(PACKAGE, 'test/conformance/gcore', `${name}.ts`), { shim: true, use: ['abort=abort_proc_exit'] });
+    built.set(name, bytes);
+  }
+  return bytes;
 }
 
 export interface ModuleSetup {
