@@ -18,17 +18,25 @@ describe.skipIf(!ENVOY_BIN)('conformance: bodies (G-Core SDK module, Envoy vs ho
     expect(e.trace.filter((l) => l.startsWith('request_body '))).toEqual([expect.stringMatching(/ size=10 eos=0$/), expect.stringMatching(/ size=10 eos=1$/)]);
     expect(e.trace.filter((l) => l.startsWith('response_body '))).toHaveLength(2);
     expect(e.trace).toContain("  all r=0 '<hello body>'");
+    expect(e.trace).toContainEqual(expect.stringMatching(/^ {2}upstream saw r=0 '.*"body":"<hello body>"}'$/));
     expect(e.seen.body).toMatch(/^rewritten:\d+$/);
   });
 
   it('a chunked body in three chunks, buffered: every data callback sees the whole buffer so far', async () => {
     const { e } = await compare({ method: 'POST', path: '/chunks', body: ['abc', 'defg', 'hi'], afterChunk });
-    expect(e.trace.filter((l) => l.startsWith('request_body ')).length).toBe(4);
+    expect(e.trace.filter((l) => l.startsWith('request_body '))).toEqual([
+      expect.stringMatching(/ size=3 eos=0$/), expect.stringMatching(/ size=7 eos=0$/), expect.stringMatching(/ size=9 eos=0$/), expect.stringMatching(/ size=9 eos=1$/),
+    ]);
+    expect(e.trace.filter((l) => l.startsWith('  all r=0 '))).toEqual(["  all r=0 'abc'", "  all r=0 'abcdefg'", "  all r=0 'abcdefghi'", "  all r=0 'abcdefghi'", "  all r=0 '<abcdefghi>'", expect.stringMatching(/^ {2}all r=0 'rewritten:\d+'$/)]);
+    expect(e.trace).toContainEqual(expect.stringMatching(/^ {2}upstream saw r=0 '.*"body":"<abcdefghi>"}'$/));
   });
 
   it('a chunked body passed through chunk by chunk (Continue), first byte of each rewritten', async () => {
     const { e } = await compare({ method: 'POST', path: '/stream', headers: [['x-conform-body', 'stream']], body: ['abc', 'defg', 'hi'], afterChunk });
-    expect(e.trace.filter((l) => l.startsWith('request_body ')).length).toBe(4);
+    expect(e.trace.filter((l) => l.startsWith('request_body '))).toEqual([
+      expect.stringMatching(/ size=3 eos=0$/), expect.stringMatching(/ size=4 eos=0$/), expect.stringMatching(/ size=2 eos=0$/), expect.stringMatching(/ size=0 eos=1$/),
+    ]);
+    expect(e.trace).toContainEqual(expect.stringMatching(/^ {2}upstream saw r=0 '.*"body":"#bc#efg#i"}'$/));
   });
 
   it('no body: no data callbacks on the request side', async () => {

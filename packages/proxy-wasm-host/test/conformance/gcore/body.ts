@@ -55,6 +55,9 @@ class BodyStream extends TracedStream {
     trace("  [0,+12) " + bufferBytes(RESP_BODY, 0, 12));
     trace("  request body " + bufferBytes(REQ_BODY, 0, 10));
     if (!end_of_stream) return FilterDataStatusValues.StopIterationAndBuffer;
+    // What the upstream received (it echoes the request; its closing newline left out, so that
+    // the line stays readable), before the client's view is rewritten.
+    trace("  upstream saw " + bufferBytes(RESP_BODY, 0, <u32>size - 1));
     trace("  replace all " + setBuffer(RESP_BODY, 0, <u32>size, "rewritten:" + size.toString()));
     trace("  all " + bufferBytes(RESP_BODY, 0, 1000));
     return FilterDataStatusValues.Continue;
