@@ -32,6 +32,7 @@ describe.skipIf(!ENVOY_BIN)('conformance: header callbacks (G-Core SDK module, E
   it('POST with a body: end_of_stream false at headers, content-length in the map', async () => {
     const { e } = await compare({ method: 'POST', path: '/post', headers: [['content-type', 'text/plain']], body: ['hello body'] });
     expect(e.trace[0]).toMatch(/^request_headers \d+ count=7 eos=0$/);
+    expect(e.trace[1]).toMatch(/^ {2}pairs r=0 n=7 .*,content-length:10,/);
   });
 
   it('a second request on a new connection gets the next context id', async () => {
