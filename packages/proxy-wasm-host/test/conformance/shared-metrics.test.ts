@@ -10,7 +10,12 @@ describe.skipIf(!ENVOY_BIN)('conformance: shared data and metrics (G-Core SDK mo
   const runs = moduleRuns(SETUP);
 
   it('start-up: metric definitions on the canary, main-thread and worker VMs', () => {
-    expect(runs.host().trace()).toEqual(runs.envoy().trace());
+    const envoyStartup = runs.envoy().trace();
+    expect(runs.host().trace()).toEqual(envoyStartup);
+    // Three VMs, each defining the three metrics (an unknown type refused).
+    expect(envoyStartup.filter((l) => l.startsWith('configure '))).toHaveLength(3);
+    expect(envoyStartup.filter((l) => /^ {2}define [012] \S+ r=0 id=\d+$/.test(l))).toHaveLength(12);
+    expect(envoyStartup.filter((l) => l === '  define 3 conform_bad_type r=2')).toHaveLength(3);
   });
 
   it('three requests: the same results, values and CAS numbers', async () => {
