@@ -63,12 +63,14 @@ export class BodyBuffer implements HostBuffer {
     this.len += data.length;
   }
 
-  private prepend(data: Uint8Array): void {
-    const next = new Uint8Array(Math.max(this.len + data.length, 64));
+  /** Drops the first `drained` bytes and puts `data` in front, copying the rest once. */
+  private prepend(data: Uint8Array, drained: number): void {
+    const rest = this.store.subarray(drained, this.len);
+    const next = new Uint8Array(Math.max(data.length + rest.length, 64));
     next.set(data, 0);
-    next.set(this.store.subarray(0, this.len), data.length);
+    next.set(rest, data.length);
     this.store = next;
-    this.len += data.length;
+    this.len = data.length + rest.length;
   }
 
   /**
@@ -78,12 +80,7 @@ export class BodyBuffer implements HostBuffer {
    */
   copyFrom(start: number, length: number, data: Uint8Array): WasmResult {
     if (start === 0) {
-      const drained = Math.min(length, this.len);
-      if (drained > 0) {
-        this.store.copyWithin(0, drained, this.len);
-        this.len -= drained;
-      }
-      this.prepend(data);
+      this.prepend(data, Math.min(length, this.len));
       return WasmResult.Ok;
     }
     if (start >= this.len) {
