@@ -21,6 +21,7 @@ import { prng } from '../../bench/anomaly/corpus.js';
 import { compileYaml } from '../helpers/policy.js';
 import { corpusFor, HOST_CASES, PATH_CASES } from '../parity/corpus.js';
 import { POLICIES } from '../parity/policies.js';
+import { OTHER_PATHS, SCHEMES, spiffeGenerators, TD, TOO_LONG, TRUST_DOMAINS } from '../helpers/spiffe-gen.js';
 import type { CompiledPolicy } from '../../control-plane/policy/compiled.js';
 import type { Harness } from '../wasm/harness.js';
 
@@ -184,34 +185,21 @@ function patterns(): DiffCase[] {
   return list.map(([pattern, path, expected]) => ({ what: `pattern ${pattern} on ${path}`, run: (h) => h.patternMatches(pattern, path), expected }));
 }
 
-// Principals as test/parity/source-admission.test.ts generates them.
-const TD = 'cluster.local';
-const NAMESPACES = ['a', 'ab', 'shop', 'ns', 'sa'];
-const ACCOUNTS = ['x', 'api', 'sa', 'ns', 'a'];
-const id = (ns: string, sa: string, td = TD) => `spiffe://${td}/ns/${ns}/sa/${sa}`;
-const wellFormed = fc.tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom(...ACCOUNTS), fc.constantFrom(TD, TD, 'other.td', 'cluster.local.evil', 'cluster.loca'))
-  .map(([ns, sa, td]) => id(ns, sa, td));
-const otherPath = fc.constantFrom(`spiffe://${TD}`, `spiffe://${TD}/x`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/sa`, `spiffe://${TD}/ns/a/x/b`, `spiffe://${TD}/foo/ns/a/sa/x`,
-  `spiffe://${TD}/ns//sa/x`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sb/x`, `spiffe://${TD}/ns/a/xa/x`, `spiffe://${TD}/ns/a/s/x`, `spiffe://${TD}/nx/a/sa/x`, `spiffe://${TD}/xs/a/sa/x`,
-  `spiffe://${TD}/ns/a/sa/x/`, `spiffe://${TD}x/ns/a/sa/x`, `spiffe://${TD}/ns`, `spiffe://${TD}/n`, `spiffe://${TD}/ns/a/sa/x/y`, `spiffe://${TD}/.a/x`, `spiffe://${TD}/a./x`, `spiffe://${TD}/..a`, `spiffe://${TD}/...`,
-  // a longer trust domain that goes on with "ns/": the namespace must start right after "<td>/"
-  `spiffe://${TD}xns/a/sa/x`, `spiffe://${TD}.ns/a/sa/x`, `spiffe://${TD}-ns/ab/sa/x`);
-const SUFFIXES = ['/extra', '/', '/.', '/..', '//x', '/sa/x', 'b', '.x', '/ns/a/sa/x'];
-const midPath = fc.tuple(wellFormed, fc.constantFrom(...SUFFIXES)).map(([base, suffix]) => base + suffix);
-const BAD = ['%', '%2F', '@', ':', '?', '#', ' ', 'A', 'Z', 'é', '\u0000', '/', '.', '..', '*', '\\', '\n', '`', '{', '[', '^', '~', '0', '9', '_', '-', 'z'];
-const corrupted = fc.tuple(wellFormed, fc.nat(), fc.constantFrom(...BAD), fc.boolean()).map(([base, at, bad, replace]) => {
-  const i = at % (base.length + 1);
-  return base.slice(0, i) + bad + base.slice(replace ? i + 1 : i);
+// Principals as test/helpers/spiffe-gen.ts generates them for the parity and RBAC tests, from
+// longer lists: a trust domain one byte short, more paths that are not workload identities, more
+// bad bytes, schemes and over-long names.
+const { principal, sourceSet } = spiffeGenerators({
+  trustDomains: [...TRUST_DOMAINS, 'cluster.loca'],
+  otherPaths: [...OTHER_PATHS,
+    `spiffe://${TD}/ns//sa/x`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sb/x`, `spiffe://${TD}/ns/a/xa/x`, `spiffe://${TD}/ns/a/s/x`, `spiffe://${TD}/nx/a/sa/x`, `spiffe://${TD}/xs/a/sa/x`,
+    `spiffe://${TD}/ns/a/sa/x/`, `spiffe://${TD}x/ns/a/sa/x`, `spiffe://${TD}/ns`, `spiffe://${TD}/n`, `spiffe://${TD}/ns/a/sa/x/y`, `spiffe://${TD}/.a/x`, `spiffe://${TD}/a./x`, `spiffe://${TD}/..a`, `spiffe://${TD}/...`,
+    // a longer trust domain that goes on with "ns/": the namespace must start right after "<td>/"
+    `spiffe://${TD}xns/a/sa/x`, `spiffe://${TD}.ns/a/sa/x`, `spiffe://${TD}-ns/ab/sa/x`],
+  bad: ['%', '%2F', '@', ':', '?', '#', ' ', 'A', 'Z', 'é', '\u0000', '/', '.', '..', '*', '\\', '\n', '`', '{', '[', '^', '~', '0', '9', '_', '-', 'z'],
+  schemes: [...SCHEMES, 'spiffe:/x', 'spiffx://'],
+  tooLong: [...TOO_LONG, `spiffe://${'a'.repeat(255)}/x`, `spiffe://${'a'.repeat(256)}/x`, `spiffe://${'a'.repeat(255)}`],
+  otherPathWeight: 3,
 });
-const schemes = fc.tuple(wellFormed, fc.constantFrom('SPIFFE://', 'spiffe:/', 'spiffe:///', 'https://', '', 'spiffe://user@', 'spiffe://Cluster.Local', 'spiffe:/x', 'spiffx://'))
-  .map(([base, scheme]) => (scheme === 'spiffe://Cluster.Local' ? base.replace(`spiffe://${TD}`, scheme) : base.replace('spiffe://', scheme)));
-const tooLong = fc.constantFrom(id('a', 'x'.repeat(2048 - id('a', '').length)), id('a', 'x'.repeat(2049 - id('a', '').length)),
-  `spiffe://${'a'.repeat(255)}/x`, `spiffe://${'a'.repeat(256)}/x`, `spiffe://${'a'.repeat(255)}`);
-const principal = fc.oneof(
-  { arbitrary: wellFormed, weight: 4 }, { arbitrary: midPath, weight: 4 }, { arbitrary: corrupted, weight: 4 }, { arbitrary: schemes, weight: 2 },
-  { arbitrary: otherPath, weight: 3 }, { arbitrary: tooLong, weight: 1 }, { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
-);
-const PREFIXES = ['', 'spiffe://', `spiffe://${TD}/`, `spiffe://${TD}/ns/a`, `spiffe://${TD}/ns/a/`, `spiffe://${TD}/ns/a/sa/`, `spiffe://${TD}/ns/a/sa/x`, 'spiffe://other.td/', `spiffe://${TD}/ns/`];
 
 function spiffe(): DiffCase[] {
   const ids = [...sample(principal, 1000, 8), '', 'spiffe://', 'spiffe://a', 'spiffe://a/', 'spiffe://-/b', 'spiffe://a_b.c-d/E_f.g-H9'];
@@ -222,11 +210,6 @@ function spiffe(): DiffCase[] {
 }
 
 function admission(): DiffCase[] {
-  const sourceSet = fc.record({
-    identities: fc.uniqueArray(fc.oneof(wellFormed, fc.constantFrom(`spiffe://${TD}/x`, `spiffe://${TD}`)), { maxLength: 3 }),
-    prefixes: fc.uniqueArray(fc.constantFrom(...PREFIXES), { maxLength: 2 }),
-    namespaces: fc.uniqueArray(fc.constantFrom(...NAMESPACES), { maxLength: 2 }),
-  });
   return sample(fc.tuple(principal, sourceSet), 1200, 14).map(([p, s]) => ({
     what: `segmentAdmits ${JSON.stringify(p)} ${JSON.stringify(s)}`,
     run: (h) => h.segmentAdmits(p, { trustDomain: TD, ...s }),
