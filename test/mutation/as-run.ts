@@ -138,9 +138,13 @@ function sameMutant(e: (typeof EQUIVALENT)[number], m: AsMutant): boolean {
   return e.file === m.file && e.line === m.line && (e.column === undefined || e.column === m.column) && e.original === m.original && e.replacement === m.replacement;
 }
 
-function outsideDecision(m: AsMutant): string | null {
-  const fns = MESSAGE_FUNCTIONS[m.file];
-  if (fns && fns.some((f) => { const [a, b] = functionLines(m.file, f); return m.line >= a && m.line <= b; })) return 'message text (a function that words a result for logs)';
+/** The lines of the MESSAGE_FUNCTIONS, by file (read once per run). */
+function messageLines(): Map<string, Array<[number, number]>> {
+  return new Map(Object.entries(MESSAGE_FUNCTIONS).map(([file, fns]) => [file, fns.map((f) => functionLines(file, f))]));
+}
+
+function outsideDecision(m: AsMutant, messages: ReadonlyMap<string, ReadonlyArray<[number, number]>>): string | null {
+  if (messages.get(m.file)?.some(([a, b]) => m.line >= a && m.line <= b)) return 'message text (a function that words a result for logs)';
   if (MESSAGE_STRINGS.has(m.file) && m.mutator === 'StringLiteral') return 'message text (a rejection or configuration error; no decision reads it)';
   return null;
 }
@@ -237,9 +241,10 @@ export async function runMutation(cases: readonly DiffCase[], files: readonly st
   const baseline = firstDifference(build.module, -1, cases, pins);
   if (baseline !== null) throw new Error(`the unmutated build already differs from the TypeScript twins: ${baseline}`);
   const t1 = performance.now();
+  const messages = messageLines();
   const results: MutantResult[] = mutants.map((m) => {
     if (m.compileError !== undefined) return { mutant: m, status: 'compile-error', detail: m.compileError };
-    const outside = outsideDecision(m);
+    const outside = outsideDecision(m, messages);
     if (outside !== null) return { mutant: m, status: 'not-a-decision', detail: outside };
     const alone = build.isolated.get(m.id);
     const difference = firstDifference(alone ?? build.module, alone ? -1 : m.id, cases, pins);
