@@ -310,9 +310,12 @@ spec:
 
 const SUSPICIOUS = ['aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Q', 'x9f3k2q8z7w1v5b6', 'a.b.c.d.e.f'];
 
+/** A request to a workload, as check reads it. */
+interface WorkloadRequest { readonly workload: string; readonly what: string; readonly input: CheckInput }
+
 /** Hand-made requests for the steps: every port, method and path shape against the ported rules, hosts with and without authority, SNI and destination. */
-function stepRequests(policy: CompiledPolicy): Array<{ workload: string; what: string; input: CheckInput }> {
-  const out: Array<{ workload: string; what: string; input: CheckInput }> = [];
+function stepRequests(policy: CompiledPolicy): WorkloadRequest[] {
+  const out: WorkloadRequest[] = [];
   const http = (method: string, path: string | null, host = 'svc.local', scheme = 'http') => ({ method, path, host, scheme, headers: {}, body: '' });
   const peer = (principal: string, address: string | null, port: number | null) => ({ principal, address, port });
   for (const w of policy.workloads.values()) {
@@ -345,55 +348,53 @@ function stepRequests(policy: CompiledPolicy): Array<{ workload: string; what: s
 
 /** The parity corpus on the parity policies, and the hand-made steps: whole decisions, check against the filters' decide.ts. */
 function decisions(perWorkload: number): DiffCase[] {
-  const cases: DiffCase[] = [];
-  const sets = [
-    ...POLICIES.map((p) => ({ name: p.name, policy: compileYaml(p.text, 'parity.yaml'), requests: null as null })),
-    { name: 'steps', policy: compileYaml(STEPS, 'steps.yaml'), requests: null as null },
-    { name: 'steps, DNS tunnelling off', policy: compileYaml(STEPS.replace('mode: monitor', 'mode: off'), 'steps.yaml'), requests: null as null },
+  const steps = compileYaml(STEPS, 'steps.yaml');
+  const dnsOff = compileYaml(STEPS.replace('mode: monitor', 'mode: off'), 'steps.yaml');
+  // Without a blocklist: a destination that is not an IP must not count as blocklisted (TCP reads it with an SNI too).
+  const open = compileYaml(STEPS.replace(/ {2}blocklist:\n.*\n/, ''), 'steps.yaml');
+  const outboundOfApi = (r: WorkloadRequest) => r.workload === 'a/api' && r.input.contextExtensions[CONTEXT_DIRECTION] === 'outbound';
+  return [
+    ...POLICIES.flatMap((p) => requestCases(p.name, compileYaml(p.text, 'parity.yaml'), perWorkload, [])),
+    ...requestCases('steps', steps, perWorkload, stepRequests(steps)), ...quarantine(steps), ...tcp(steps), ...tcp(open),
+    ...requestCases('steps, DNS tunnelling off', dnsOff, perWorkload, stepRequests(dnsOff).filter(outboundOfApi)),
   ];
-  for (const { name, policy } of sets) {
-    const p = { name };
-    const configs = new Map([...policy.workloads.values()].map((w) => [w.key, JSON.stringify(filterConfigFor(policy, w))]));
-    const requests = [
-      ...corpusFor(policy, perWorkload).map(({ workload, what, request }) => ({ workload, what, input: toCheckInput(request) })),
-      ...(name === 'steps' ? stepRequests(policy) : name.startsWith('steps,') ? stepRequests(policy).filter((r) => r.workload === 'a/api' && r.input.contextExtensions[CONTEXT_DIRECTION] === 'outbound') : []),
-    ];
-    for (const { workload, what, input } of requests) {
-      if (input.http === null || input.http.conflict !== undefined) continue;
-      const config = configs.get(workload)!;
-      const verdict = decide(policy, input);
-      const http = input.http;
-      if (input.contextExtensions[CONTEXT_DIRECTION] === 'outbound') {
-        const facts = { authority: http.host, sni: input.sni, destination: socketText(input.destination.address, input.destination.port), port: input.destination.port ?? 0, https: http.scheme.toLowerCase() === 'https' };
-        cases.push({
-          what: `egress ${p.name} ${workload} ${what}`,
-          run: (h) => egressView(h.egress(config, facts)),
-          expected: [verdict.decision, verdict.status, verdict.rule, verdict.dnsSuspicious],
-          pinned: true,
-        });
-      } else {
-        const facts = { principal: input.source.principal, source: socketText(input.source.address, input.source.port), path: http.path, method: http.method, port: input.destination.port ?? 0 };
-        cases.push({
-          what: `inbound ${p.name} ${workload} ${what}`,
-          run: (h) => inboundView(h.inbound(config, facts)),
-          expected: [verdict.decision, verdict.status, verdict.rule],
-          pinned: true,
-        });
-      }
-    }
-    if (name === 'steps') cases.push(...quarantine(policy), ...tcp(policy, configs.get('a/api')!));
-    if (name === 'steps') {
-      // Without a blocklist: a destination that is not an IP must not count as blocklisted (TCP reads it with an SNI too).
-      const open = compileYaml(STEPS.replace(/ {2}blocklist:\n.*\n/, ''), 'steps.yaml');
-      cases.push(...tcp(open, JSON.stringify(filterConfigFor(open, open.workloads.get('a/api')!))));
+}
+
+/** The parity corpus on `policy`, then the `extra` requests: each request through check and the filter's decision. */
+function requestCases(name: string, policy: CompiledPolicy, perWorkload: number, extra: readonly WorkloadRequest[]): DiffCase[] {
+  const cases: DiffCase[] = [];
+  const configs = new Map([...policy.workloads.values()].map((w) => [w.key, JSON.stringify(filterConfigFor(policy, w))]));
+  const requests: WorkloadRequest[] = [...corpusFor(policy, perWorkload).map(({ workload, what, request }) => ({ workload, what, input: toCheckInput(request) })), ...extra];
+  for (const { workload, what, input } of requests) {
+    if (input.http === null || input.http.conflict !== undefined) continue;
+    const config = configs.get(workload)!;
+    const verdict = decide(policy, input);
+    const http = input.http;
+    if (input.contextExtensions[CONTEXT_DIRECTION] === 'outbound') {
+      const facts = { authority: http.host, sni: input.sni, destination: socketText(input.destination.address, input.destination.port), port: input.destination.port ?? 0, https: http.scheme.toLowerCase() === 'https' };
+      cases.push({
+        what: `egress ${name} ${workload} ${what}`,
+        run: (h) => egressView(h.egress(config, facts)),
+        expected: [verdict.decision, verdict.status, verdict.rule, verdict.dnsSuspicious],
+        pinned: true,
+      });
+    } else {
+      const facts = { principal: input.source.principal, source: socketText(input.source.address, input.source.port), path: http.path, method: http.method, port: input.destination.port ?? 0 };
+      cases.push({
+        what: `inbound ${name} ${workload} ${what}`,
+        run: (h) => inboundView(h.inbound(config, facts)),
+        expected: [verdict.decision, verdict.status, verdict.rule],
+        pinned: true,
+      });
     }
   }
   return cases;
 }
 
-/** TCP connections (no HTTP): the host from the SNI, else the destination IP (egress/tcp.ts). */
-function tcp(policy: CompiledPolicy, config: string): DiffCase[] {
+/** TCP connections (no HTTP) from a/api: the host from the SNI, else the destination IP (egress/tcp.ts). */
+function tcp(policy: CompiledPolicy): DiffCase[] {
   const cases: DiffCase[] = [];
+  const config = JSON.stringify(filterConfigFor(policy, policy.workloads.get('a/api')!));
   for (const sni of ['', 'api.example.com', 'x.example.org', 'BAD SNI', 'db.svc.cluster.local', '192.0.2.7', 'other.example', ...SUSPICIOUS.map((l) => `${l}.example.org`)]) {
     for (const [address, port] of [['192.0.2.7', 443], ['10.9.9.9', 8443], [null, null], ['/pipe', null], ['2001:db8:1::9', 443], ['203.0.113.5', 80], ['192.0.2.7', 22]] as const) {
       const input: CheckInput = {
