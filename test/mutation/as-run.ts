@@ -161,8 +161,8 @@ export interface FileScore {
   readonly killed: number;
   readonly survived: number;
   readonly compileErrors: number;
-  /** Message text and equivalent mutants, left out of the score with a reason each. */
-  readonly excluded: number;
+  /** Message text, left out of the score with a reason each (as are the equivalent mutants). */
+  readonly messageText: number;
   readonly equivalent: number;
   /** killed / (killed + survived), in percent (equivalent mutants and message text left out). */
   readonly score: number;
@@ -227,7 +227,7 @@ function score(file: string, results: readonly MutantResult[]): FileScore {
   const equivalent = count('equivalent');
   const percent = (n: number, d: number) => (d === 0 ? 100 : (100 * n) / d);
   return {
-    file, killed, survived, equivalent, compileErrors: count('compile-error'), excluded: count('not-a-decision') + equivalent,
+    file, killed, survived, equivalent, compileErrors: count('compile-error'), messageText: count('not-a-decision'),
     score: percent(killed, killed + survived), rawScore: percent(killed, killed + survived + equivalent),
   };
 }
@@ -253,11 +253,10 @@ export async function runMutation(cases: readonly DiffCase[], files: readonly st
     return equivalent ? { mutant: m, status: 'equivalent', detail: equivalent.why } : { mutant: m, status: 'survived', detail: '' };
   });
   const t2 = performance.now();
-  const same = sameMutant;
   const label = (e: (typeof EQUIVALENT)[number]) => `${e.file}:${e.line} ${e.original} → ${e.replacement}`;
   return {
-    equivalentKilled: EQUIVALENT.filter((e) => results.some((r) => r.status === 'killed' && same(e, r.mutant))).map(label),
-    equivalentUnmatched: EQUIVALENT.filter((e) => !results.some((r) => same(e, r.mutant))).map(label),
+    equivalentKilled: EQUIVALENT.filter((e) => results.some((r) => r.status === 'killed' && sameMutant(e, r.mutant))).map(label),
+    equivalentUnmatched: EQUIVALENT.filter((e) => !results.some((r) => sameMutant(e, r.mutant))).map(label),
     results,
     files: files.map((f) => score(f, results.filter((r) => r.mutant.file === f))),
     total: score('total', results),
@@ -275,7 +274,7 @@ export function survivorLines(report: RunReport): string[] {
 }
 
 export function summary(report: RunReport): string {
-  const row = (s: FileScore) => `${s.file.padEnd(38)} ${String(s.killed).padStart(6)} ${String(s.survived).padStart(8)} ${String(s.equivalent).padStart(10)} ${String(s.compileErrors).padStart(13)} ${String(s.excluded - s.equivalent).padStart(12)} ${s.score.toFixed(1).padStart(6)}% ${s.rawScore.toFixed(1).padStart(6)}%`;
+  const row = (s: FileScore) => `${s.file.padEnd(38)} ${String(s.killed).padStart(6)} ${String(s.survived).padStart(8)} ${String(s.equivalent).padStart(10)} ${String(s.compileErrors).padStart(13)} ${String(s.messageText).padStart(12)} ${s.score.toFixed(1).padStart(6)}% ${s.rawScore.toFixed(1).padStart(6)}%`;
   return [
     `${'file'.padEnd(38)} killed survived equivalent compile-error message-text  score    raw`,
     ...report.files.map(row), row(report.total),
