@@ -39,9 +39,8 @@ spec:
   }
 
   it('for 300 labels whose entropies straddle the threshold', async () => {
-    const egress = (await builtFilter('egress')).binary;
-    const [identity, anomaly] = await Promise.all(['identity', 'anomaly'].map(async (f) => (await builtFilter(f)).binary));
-    const replayer = await Replayer.create(JSON.stringify(filterConfigFor(policy, policy.workloads.get('ns/app')!)), { identity: identity!, anomaly: anomaly!, egress });
+    const [identity, anomaly, egress] = await Promise.all(['identity', 'anomaly', 'egress'].map(async (f) => (await builtFilter(f)).binary));
+    const replayer = await Replayer.create(JSON.stringify(filterConfigFor(policy, policy.workloads.get('ns/app')!)), { identity: identity!, anomaly: anomaly!, egress: egress! });
     const authorizer = new Authorizer(policy, new LocalRateLimitStore());
     const seen = new Set<string>();
     const differ: string[] = [];
