@@ -64,6 +64,7 @@ describe('the schema and the generated readers reject the same configurations', 
     ['anomaly', 'monitor without a threshold', { anomaly: { mode: 'monitor' } }, false, 'anomaly.threshold: required field is missing'],
     ['anomaly', 'an unknown mode', { anomaly: { mode: 'sometimes', threshold: 10 } }, false, 'anomaly.mode: expected one of off | monitor | enforce'],
     ['anomaly', 'a model without routes', { anomaly: { mode: 'monitor', threshold: 10, model: { version: 'v' } } }, false, 'anomaly.model.routes: required field is missing'],
+    ['anomaly', 'a negative workload sample count', { anomaly: { mode: 'monitor', threshold: 10, model: { workloads: { 'a/b': -1 }, routes: {} } } }, false, 'anomaly.model.workloads.a/b: expected a number in 0..1000000000000000'],
     ['anomaly', 'a route count that is not whole', { workload: 'a/b', anomaly: { mode: 'monitor', threshold: 10, model: { routes: { 'a/b GET /': { mode: 'monitor', count: 1.5, params: {}, required: [], order: [] } } } } }, false, 'anomaly.model.routes["a/b GET /"].count: expected an integer'],
     ['anomaly', 'a model route', { workload: 'a/b', anomaly: { mode: 'monitor', threshold: 10, model: { routes: { 'a/b GET /': { mode: 'monitor', count: 30, params: { 'q:q': { count: 30, length: [3, 1], icd: [0.5, 0.5, 0, 0, 0, 0], classes: '0000000000000001' } }, required: [], order: [] } } } } }, true],
   ];
