@@ -21,12 +21,10 @@ const indexes = new WeakMap<CompiledPolicy, ReachIndex>();
 interface AdmissionIndex {
   /** Segment positions (in policy.segments) by exact identity. */
   readonly byIdentity: ReadonlyMap<string, readonly number[]>;
-  /** Segment positions by `<trust domain> <namespace>`. */
+  /** Segment positions by namespace (of the policy's trust domain, the one every compiled SourceSet carries). */
   readonly byNamespace: ReadonlyMap<string, readonly number[]>;
   /** Segment positions by principal prefix (a policy has few distinct prefixes, reused by many segments). */
   readonly byPrefix: ReadonlyMap<string, readonly number[]>;
-  /** The trust domains that namespace entries are for. */
-  readonly trustDomains: readonly string[];
   readonly memo: Map<string, readonly CompiledSegment[]>;
 }
 
@@ -44,17 +42,12 @@ function admissionIndexOf(policy: CompiledPolicy): AdmissionIndex {
   const byIdentity = new Map<string, number[]>();
   const byNamespace = new Map<string, number[]>();
   const byPrefix = new Map<string, number[]>();
-  const trustDomains = new Set<string>();
   policy.segments.forEach((s, i) => {
-    const src = s.sources;
-    for (const id of src.identities) push(byIdentity, id, i);
-    for (const ns of src.namespaces) {
-      push(byNamespace, `${src.trustDomain} ${ns}`, i);
-      trustDomains.add(src.trustDomain);
-    }
-    for (const prefix of src.prefixes) push(byPrefix, prefix, i);
+    for (const id of s.sources.identities) push(byIdentity, id, i);
+    for (const ns of s.sources.namespaces) push(byNamespace, ns, i);
+    for (const prefix of s.sources.prefixes) push(byPrefix, prefix, i);
   });
-  index = { byIdentity, byNamespace, byPrefix, trustDomains: [...trustDomains], memo: new Map() };
+  index = { byIdentity, byNamespace, byPrefix, memo: new Map() };
   admissionIndexes.set(policy, index);
   return index;
 }
@@ -96,10 +89,8 @@ export function segmentsAdmitting(policy: CompiledPolicy, identity: string): rea
     for (const [prefix, positions] of index.byPrefix) {
       if (identity.startsWith(prefix)) for (const i of positions) found.add(i);
     }
-    for (const td of index.trustDomains) {
-      const ns = kubernetesNamespace(parsed, td);
-      if (ns !== null) for (const i of index.byNamespace.get(`${td} ${ns}`) ?? []) found.add(i);
-    }
+    const ns = kubernetesNamespace(parsed, policy.trustDomain);
+    if (ns !== null) for (const i of index.byNamespace.get(ns) ?? []) found.add(i);
   }
   const segments = Object.freeze([...found].sort((a, b) => a - b).map((i) => policy.segments[i]!));
   index.memo.set(identity, segments);
