@@ -11,11 +11,12 @@ function expectSameAsAdmits(policy: ReturnType<typeof shop>, identities: readonl
   let admitted = 0;
   for (const id of identities) {
     const expected = policy.segments.filter((s) => s.sources.admits(id)).map((s) => s.name);
-    const got = segmentsAdmitting(policy, id).map((s) => s.name);
-    expect(got, id).toEqual(expected);
-    // Memoized: the same answer again.
-    expect(segmentsAdmitting(policy, id).map((s) => s.name)).toEqual(expected);
-    admitted += got.length;
+    const first = segmentsAdmitting(policy, id);
+    expect(first.map((s) => s.name), id).toEqual(expected);
+    // Memoized: the same (frozen) list again, not a recomputed one.
+    expect(segmentsAdmitting(policy, id), id).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    admitted += first.length;
   }
   return admitted;
 }
