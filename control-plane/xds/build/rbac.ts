@@ -77,8 +77,7 @@ function notBlocked(policy: CompiledPolicy): Msg | null {
   return { not_id: orIds(policy.blocklistCidrs.map((c) => ({ direct_remote_ip: cidrRange(c) }))) };
 }
 
-function withNotBlocked(policy: CompiledPolicy, principal: Msg): Msg {
-  const guard = notBlocked(policy);
+function withNotBlocked(guard: Msg | null, principal: Msg): Msg {
   return guard ? { and_ids: { ids: [guard, principal] } } : principal;
 }
 
@@ -110,26 +109,28 @@ export function sourcesPrincipal(sources: SourceSet): Msg | null {
   return ids.length === 0 ? null : orIds(ids);
 }
 
-function segmentPolicy(policy: CompiledPolicy, s: CompiledSegment): Msg {
+function segmentPolicy(s: CompiledSegment, guard: Msg | null): Msg {
   const principal = sourcesPrincipal(s.sources);
   return {
     permissions: s.rules.length === 0 ? [ANY_PERMISSION] : s.rules.map(rulePermission),
     // A segment whose sources admit nobody: a principal that never matches.
-    principals: [principal === null ? NOBODY : withNotBlocked(policy, principal)],
+    principals: [principal === null ? NOBODY : withNotBlocked(guard, principal)],
   };
 }
 
 function defaultPolicies(policy: CompiledPolicy): Record<string, Msg> {
   if (policy.defaults.inbound === 'deny') return {};
   const base: Msg = policy.defaults.mtls === 'strict' ? { authenticated: {} } : { any: true };
-  return { 'meshguard.default-allow': { permissions: [ANY_PERMISSION], principals: [withNotBlocked(policy, base)] } };
+  return { 'meshguard.default-allow': { permissions: [ANY_PERMISSION], principals: [withNotBlocked(notBlocked(policy), base)] } };
 }
 
 /** The `rules` of an RBAC filter for requests arriving at `workload` (empty policies: deny all). */
 export function rbacRules(policy: CompiledPolicy, workload: CompiledWorkload): Msg {
   const segments = workload.inbound.segments;
   if (segments.length === 0) return { action: 'ALLOW', policies: defaultPolicies(policy) };
+  // The blocklist guard once per workload, shared by its segments' policies (not rebuilt per segment).
+  const guard = notBlocked(policy);
   const policies: Record<string, Msg> = {};
-  for (const s of segments) policies[`segment.${s.name}`] = segmentPolicy(policy, s);
+  for (const s of segments) policies[`segment.${s.name}`] = segmentPolicy(s, guard);
   return { action: 'ALLOW', policies };
 }
